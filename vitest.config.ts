@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     include: ["server/**/*.test.ts", "workers/**/*.test.ts", "scripts/**/*.test.ts", "tests/integration/**/*.test.ts"],
     globalSetup: ["tests/integration/global-setup.ts"],
+    setupFiles: ["tests/integration/setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Integration files share one freshly migrated database; files run in parallel

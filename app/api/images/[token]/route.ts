@@ -1,0 +1,26 @@
+import { getSessionUserId } from "@/server/auth/request";
+import { getDb } from "@/server/db/client";
+import { getItemImagePath } from "@/server/reading/data";
+import { readStoredFile } from "@/server/storage";
+
+export const dynamic = "force-dynamic";
+
+/**
+ * An item's image, for the reader it is assigned to. Headers are the same for every
+ * item (no ETag, no Last-Modified) so nothing but the pixels differs between them.
+ */
+export async function GET(_req: Request, { params }: { params: Promise<{ token: string }> }) {
+  const { token } = await params;
+  const userId = await getSessionUserId();
+  if (!userId) return new Response("Please sign in", { status: 401 });
+  const imagePath = await getItemImagePath(getDb(), userId, token);
+  if (!imagePath) return new Response("Not found", { status: 404 });
+  try {
+    const bytes = await readStoredFile(imagePath);
+    return new Response(new Uint8Array(bytes), {
+      headers: { "Content-Type": "image/png", "Cache-Control": "private, max-age=3600" },
+    });
+  } catch {
+    return new Response("Image unavailable", { status: 404 });
+  }
+}

@@ -1,0 +1,19 @@
+import { redirect } from "next/navigation";
+import { TopBar } from "@/components/top-bar";
+import { getSessionUser } from "@/server/auth/session";
+import { Reader } from "./reader";
+
+export const dynamic = "force-dynamic";
+
+export default async function ReadPage({ params }: { params: Promise<{ token: string }> }) {
+  const { token } = await params;
+  const user = await getSessionUser();
+  if (!user) redirect("/signin");
+  if (user.role !== "READER") redirect("/");
+  return (
+    <div className="flex h-screen flex-col">
+      <TopBar user={user} title="Reading" />
+      <Reader studyToken={token} />
+    </div>
+  );
+}

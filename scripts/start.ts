@@ -1,0 +1,199 @@
+/**
+ * `npm start`: everything a demo or a single-host deployment needs, in one command.
+ * Uses DATABASE_URL when set, else an embedded PostgreSQL under .data/; applies
+ * migrations, seeds the demo once, builds the web app when its sources changed, then runs
+ * the web app and the worker until Ctrl-C or SIGTERM, and stops all of it.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { formatDatabaseUrl, parseDatabaseUrl } from "../server/db/connection";
+import { createDatabase, databaseExists, migrateDatabase } from "../server/db/admin";
+import { startEmbeddedPostgres, type EmbeddedDatabase } from "../server/db/embedded";
+import { DEFAULT_EMBEDDED_PORT } from "../server/db/local";
+
+const root = process.cwd();
+const dataDir = path.resolve(process.env.BLINDREAD_DATA_DIR ?? ".data");
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? "127.0.0.1";
+const isDev = process.argv.includes("--dev");
+const startedAt = performance.now();
+
+const log = (line: string) => console.log(`[blindread] ${line}`);
+
+interface Secrets {
+  postgresPassword: string;
+  authSecret: string;
+}
+
+/** Secrets generated on first start and kept, so sessions survive restarts. */
+function loadSecrets(): Secrets {
+  const file = path.join(dataDir, "secrets.json");
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as Secrets;
+  mkdirSync(dataDir, { recursive: true });
+  const secrets = {
+    postgresPassword: randomBytes(18).toString("base64url"),
+    authSecret: randomBytes(32).toString("base64url"),
+  };
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+function needsBuild(): boolean {
+  const buildId = path.join(root, ".next", "BUILD_ID");
+  if (!existsSync(buildId)) return true;
+  const built = statSync(buildId).mtimeMs;
+  const sources = ["app", "server", "next.config.js", "package-lock.json", "prisma"];
+  return sources.some((s) => {
+    const full = path.join(root, s);
+    if (!existsSync(full)) return false;
+    return (statSync(full).isDirectory() ? newestMtime(full) : statSync(full).mtimeMs) > built;
+  });
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: "inherit", env });
+    child.on("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited with ${code}`)),
+    );
+  });
+}
+
+async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${url}/api/health`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`The web app did not become healthy within ${timeoutMs / 1000} s`);
+}
+
+async function main() {
+  const secrets = loadSecrets();
+  let embedded: EmbeddedDatabase | undefined;
+  let databaseUrl = process.env.DATABASE_URL;
+  const children: ChildProcess[] = [];
+  let shuttingDown = false;
+
+  const shutdown = async (code: number) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log("stopping...");
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            const timer = setTimeout(() => child.kill("SIGKILL"), 35_000);
+            child.once("exit", () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            child.kill("SIGTERM");
+          }),
+      ),
+    );
+    if (embedded) {
+      await embedded.stop().catch((e) => log(`embedded PostgreSQL did not stop cleanly: ${e}`));
+      log("embedded PostgreSQL stopped");
+    }
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void shutdown(0));
+  process.on("SIGTERM", () => void shutdown(0));
+
+  try {
+    if (!databaseUrl) {
+      const pgPort = Number(process.env.BLINDREAD_PG_PORT ?? DEFAULT_EMBEDDED_PORT);
+      log(`no DATABASE_URL: starting embedded PostgreSQL on 127.0.0.1:${pgPort} (data in ${path.relative(root, dataDir)}/pg)`);
+      embedded = await startEmbeddedPostgres({
+        dataDir: path.join(dataDir, "pg"),
+        port: pgPort,
+        password: secrets.postgresPassword,
+        log,
+      });
+      if (!(await databaseExists(embedded.connection, "blindread"))) {
+        await createDatabase(embedded.connection, "blindread");
+      }
+      databaseUrl = formatDatabaseUrl({ ...embedded.connection, database: "blindread" });
+    } else {
+      const { host: dbHost, port: dbPort, database } = parseDatabaseUrl(databaseUrl);
+      log(`using the database in DATABASE_URL (${dbHost}:${dbPort}/${database})`);
+    }
+    process.env.DATABASE_URL = databaseUrl;
+    await migrateDatabase(databaseUrl);
+    log("database migrated");
+
+    if (process.env.BLINDREAD_SEED_DEMO !== "false") {
+      // Imported here so the env above is in place before server modules read it.
+      const { seedDemoAndEnqueue } = await import("../server/demo/seed-and-queue");
+      await seedDemoAndEnqueue(log);
+    }
+
+    const publicUrl = process.env.NEXTAUTH_URL ?? `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`;
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      NEXTAUTH_URL: publicUrl,
+      NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? secrets.authSecret,
+      PORT: String(port),
+    };
+    const nextBin = path.join(root, "node_modules", ".bin", "next");
+    if (!isDev && needsBuild()) {
+      log("building the web app (first start, or its sources changed)...");
+      await run(nextBin, ["build"], { ...env, NODE_ENV: "production" });
+    }
+
+    const spawnChild = (name: string, command: string, args: string[], childEnv: NodeJS.ProcessEnv) => {
+      const child = spawn(command, args, { stdio: "inherit", env: childEnv });
+      child.on("exit", (code, signal) => {
+        if (!shuttingDown) {
+          log(`${name} exited unexpectedly (${signal ?? code}); stopping everything`);
+          void shutdown(1);
+        }
+      });
+      children.push(child);
+    };
+    spawnChild("web app", nextBin, [isDev ? "dev" : "start", "-p", String(port), "-H", host], {
+      ...env,
+      NODE_ENV: isDev ? "development" : "production",
+    });
+    spawnChild("worker", path.join(root, "node_modules", ".bin", "tsx"), ["workers/main.ts"], env);
+
+    await waitForHealth(publicUrl, isDev ? 120_000 : 60_000);
+    const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
+    const { DEMO_USERS } = await import("../server/demo/seed");
+    console.log(`
+  Blindread is running at ${publicUrl}  (healthy after ${seconds} s)
+
+  Demo sign-ins:
+    admin    ${DEMO_USERS.admin.email} / ${DEMO_USERS.admin.password}
+${DEMO_USERS.readers.map((r) => `    reader   ${r.email} / ${r.password}`).join("\n")}
+
+  The demo's AI reports come from a small model trained on synthetic phantoms:
+  a demonstration, not a clinical model. Press Ctrl-C to stop.
+`);
+  } catch (error) {
+    console.error(`[blindread] could not start: ${error instanceof Error ? error.message : error}`);
+    await shutdown(1);
+  }
+}
+
+void main();

@@ -1,0 +1,13 @@
+import { readingRouter } from "../reading/router";
+import { resultsRouter } from "../results/router";
+import { studiesRouter } from "../studies/router";
+import { createCallerFactory, router } from "./trpc";
+
+export const appRouter = router({
+  studies: studiesRouter,
+  reading: readingRouter,
+  results: resultsRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,109 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { DbClient } from "../db/client";
+import { isUniqueViolation } from "../db/client";
+import { AppError } from "../errors";
+import { getDummyHash, hashPassword, verifyPassword } from "./password";
+import { createUserInput, credentialsInput, type CreateUserInput, type SessionUser } from "./schema";
+
+const userSelect = { id: true, email: true, name: true, role: true } as const;
+
+export async function createUser(db: DbClient, input: CreateUserInput): Promise<SessionUser> {
+  const data = createUserInput.parse(input);
+  const passwordHash = await hashPassword(data.password);
+  try {
+    return await db.user.create({
+      data: {
+        email: data.email,
+        name: data.name ?? data.email.split("@")[0] ?? data.email,
+        role: data.role,
+        passwordHash,
+      },
+      select: userSelect,
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new AppError("CONFLICT", `A user with e-mail ${data.email} already exists`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Checks e-mail and password. Returns null on any failure, without saying which part
+ * was wrong, and spends the same work either way.
+ */
+export async function authenticateWithPassword(
+  db: DbClient,
+  credentials: unknown,
+): Promise<SessionUser | null> {
+  const parsed = credentialsInput.safeParse(credentials);
+  if (!parsed.success) return null;
+  const user = await db.user.findUnique({
+    where: { email: parsed.data.email },
+    select: { ...userSelect, passwordHash: true, isActive: true },
+  });
+  const passwordHash = user?.passwordHash ?? (await getDummyHash());
+  const isValid = await verifyPassword(passwordHash, parsed.data.password);
+  if (!user || !user.isActive || !isValid) return null;
+  return { id: user.id, email: user.email, name: user.name, role: user.role };
+}
+
+const TOKEN_PREFIX = "br_";
+
+export function hashApiToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+/** Creates an API token for a user; the secret is returned once and only its hash is kept. */
+export async function createApiToken(
+  db: DbClient,
+  input: { email: string; name?: string },
+): Promise<{ id: string; token: string; prefix: string }> {
+  const user = await db.user.findUnique({
+    where: { email: input.email.trim().toLowerCase() },
+    select: { id: true, isActive: true },
+  });
+  if (!user || !user.isActive) {
+    throw new AppError("NOT_FOUND", `No active user with e-mail ${input.email}`);
+  }
+  const token = TOKEN_PREFIX + randomBytes(32).toString("base64url");
+  const prefix = token.slice(0, TOKEN_PREFIX.length + 8);
+  const row = await db.apiToken.create({
+    data: { userId: user.id, name: input.name ?? "cli", tokenHash: hashApiToken(token), prefix },
+    select: { id: true },
+  });
+  return { id: row.id, token, prefix };
+}
+
+/** Revokes by the token itself, its id or its printed prefix. Returns how many were revoked. */
+export async function revokeApiToken(db: DbClient, tokenOrId: string): Promise<number> {
+  const result = await db.apiToken.updateMany({
+    where: {
+      revokedAt: null,
+      OR: [{ id: tokenOrId }, { prefix: tokenOrId }, { tokenHash: hashApiToken(tokenOrId) }],
+    },
+    data: { revokedAt: new Date() },
+  });
+  return result.count;
+}
+
+/** The token's user id, or null if the token is unknown or revoked. */
+export async function resolveApiToken(db: DbClient, token: string): Promise<string | null> {
+  if (!token.startsWith(TOKEN_PREFIX)) return null;
+  const row = await db.apiToken.findUnique({
+    where: { tokenHash: hashApiToken(token) },
+    select: { id: true, userId: true, revokedAt: true },
+  });
+  if (!row || row.revokedAt) return null;
+  await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
+  return row.userId;
+}
+
+/** The user behind a session or token, re-read from the database on every request. */
+export async function getActiveUser(db: DbClient, userId: string): Promise<SessionUser | null> {
+  const user = await db.user.findFirst({
+    where: { id: userId, isActive: true },
+    select: userSelect,
+  });
+  return user;
+}

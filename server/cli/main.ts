@@ -1,0 +1,83 @@
+import { Command, Option } from "commander";
+import { ZodError } from "zod";
+import { createApiToken, createUser, revokeApiToken } from "../auth/mutations";
+import { resolveDatabaseUrl } from "../db/local";
+import { AppError } from "../errors";
+
+function fail(message: string): never {
+  console.error(`error: ${message}`);
+  process.exit(1);
+}
+
+/** Opens the database for one command and always closes it. */
+async function withDb<T>(fn: (db: import("../db/client").Db) => Promise<T>): Promise<T> {
+  const url = resolveDatabaseUrl();
+  if (!url) fail("no database: set DATABASE_URL, or run `npm start` once to create the embedded one");
+  process.env.DATABASE_URL = url;
+  const { getDb } = await import("../db/client");
+  const db = getDb();
+  try {
+    return await fn(db);
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+const program = new Command("blindread")
+  .description("Blindread: blinded reader studies of AI-written radiology reports")
+  .showHelpAfterError();
+
+const users = program.command("users").description("manage users");
+users
+  .command("create")
+  .description("create a user")
+  .requiredOption("--email <email>", "sign-in e-mail")
+  .addOption(new Option("--role <role>", "role").choices(["ADMIN", "READER", "admin", "reader"]).makeOptionMandatory())
+  .requiredOption("--password <password>", "initial password (at least 8 characters)")
+  .option("--name <name>", "display name")
+  .action(async (opts: { email: string; role: string; password: string; name?: string }) => {
+    const user = await withDb((db) =>
+      createUser(db, { email: opts.email, role: opts.role.toUpperCase() as "ADMIN" | "READER", password: opts.password, name: opts.name }),
+    );
+    console.log(`created ${user.role.toLowerCase()} ${user.email}`);
+  });
+
+const tokens = program.command("tokens").description("manage API tokens for /api/v1");
+tokens
+  .command("create")
+  .description("create an API token for a user; it carries that user's role and is printed once")
+  .requiredOption("--email <email>", "the user the token acts as")
+  .option("--name <name>", "a label for the token", "cli")
+  .action(async (opts: { email: string; name: string }) => {
+    const created = await withDb((db) => createApiToken(db, opts));
+    console.log(created.token);
+    console.error(`token ${created.prefix}... created; store it now, it is not shown again`);
+  });
+tokens
+  .command("revoke")
+  .description("revoke a token, given the token, its id or its printed prefix")
+  .argument("<token>")
+  .action(async (token: string) => {
+    const count = await withDb((db) => revokeApiToken(db, token));
+    if (count === 0) fail("no active token matches");
+    console.log(`revoked ${count} token(s)`);
+  });
+
+const demo = program.command("demo").description("the demo study");
+demo
+  .command("seed")
+  .description("create the demo users, model and study (once) and queue its AI reports")
+  .action(async () => {
+    await withDb(async () => {
+      const { seedDemoAndEnqueue } = await import("../demo/seed-and-queue");
+      await seedDemoAndEnqueue((line) => console.log(line));
+    });
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  if (error instanceof AppError) fail(error.message);
+  if (error instanceof ZodError) {
+    fail(error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; "));
+  }
+  fail(error instanceof Error ? error.message : String(error));
+});

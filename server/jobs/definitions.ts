@@ -1,0 +1,16 @@
+import { z } from "zod";
+
+/**
+ * Jobs shared by the web app (which enqueues) and the worker (which runs them). Payloads
+ * are parsed when a job runs, because queued jobs outlive code changes.
+ */
+export const generateReportJob = {
+  name: "generate-report",
+  version: 1,
+  payload: z.object({ generationJobId: z.string().min(1) }),
+  /** A job not completed within this time is handed to another worker (e.g. after SIGKILL). */
+  expireInSeconds: 15 * 60,
+  retryLimit: 3,
+} as const;
+
+export type GenerateReportPayload = z.infer<typeof generateReportJob.payload>;

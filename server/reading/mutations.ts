@@ -1,0 +1,62 @@
+import type { RatingLevel } from "@prisma/client";
+import { isUniqueViolation, type Db } from "../db/client";
+import { AppError } from "../errors";
+import { rateItemInput } from "./schema";
+
+/**
+ * Records (or changes) a reader's rating of one of their own items. One row per item,
+ * so a double click or a retried request leaves exactly one rating.
+ */
+export async function rateItem(db: Db, userId: string, input: unknown) {
+  const parsed = rateItemInput.parse(input);
+  try {
+    return await saveRating(db, userId, parsed);
+  } catch (error) {
+    // Two copies of one request racing to create the row: the loser updates the winner's.
+    if (isUniqueViolation(error)) return saveRating(db, userId, parsed);
+    throw error;
+  }
+}
+
+async function saveRating(
+  db: Db,
+  userId: string,
+  { itemToken, level }: { itemToken: string; level: RatingLevel },
+) {
+  return db.$transaction(async (tx) => {
+    const item = await tx.readingItem.findFirst({
+      where: { token: itemToken, studyReader: { userId }, study: { status: "OPEN" } },
+      select: { id: true, studyReaderId: true, studyReader: { select: { finishedAt: true } } },
+    });
+    if (!item) throw new AppError("NOT_FOUND", "This item is not in your reading list");
+    if (item.studyReader.finishedAt) {
+      throw new AppError("CONFLICT", "You have finished this study; ratings can no longer change");
+    }
+    await tx.rating.upsert({
+      where: { itemId: item.id },
+      create: { itemId: item.id, level },
+      update: { level },
+    });
+    const [rated, total] = await Promise.all([
+      tx.readingItem.count({ where: { studyReaderId: item.studyReaderId, rating: { isNot: null } } }),
+      tx.readingItem.count({ where: { studyReaderId: item.studyReaderId } }),
+    ]);
+    return { rated, total };
+  });
+}
+
+/** Marks the reader's list finished, after which ratings are final. */
+export async function finishReading(db: Db, userId: string, studyToken: string) {
+  const reader = await db.studyReader.findFirst({
+    where: { token: studyToken, userId, study: { status: "OPEN" } },
+    select: { id: true, finishedAt: true },
+  });
+  if (!reader) throw new AppError("NOT_FOUND", "This reading list does not exist or is closed");
+  if (reader.finishedAt) return { finished: true };
+  const unrated = await db.readingItem.count({ where: { studyReaderId: reader.id, rating: null } });
+  if (unrated > 0) {
+    throw new AppError("BAD_REQUEST", `${unrated} item(s) are not rated yet; rate them before finishing`);
+  }
+  await db.studyReader.update({ where: { id: reader.id }, data: { finishedAt: new Date() } });
+  return { finished: true };
+}

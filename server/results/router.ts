@@ -1,0 +1,20 @@
+import { adminProcedure, router } from "../api/trpc";
+import { studyIdInput } from "../studies/schema";
+import { getStudyResults } from "./data";
+import { studyResultsSchema } from "./schema";
+
+export const resultsRouter = router({
+  get: adminProcedure
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/studies/{id}/results",
+        protect: true,
+        summary: "Success rates of a study per source, with Wilson 95% intervals and per-reader rates",
+        tags: ["results"],
+      },
+    })
+    .input(studyIdInput)
+    .output(studyResultsSchema)
+    .query(({ ctx, input }) => getStudyResults(ctx.db, input.id)),
+});

@@ -1,0 +1,160 @@
+import { randomBytes, randomInt } from "node:crypto";
+import type { Db, DbClient } from "../db/client";
+import { isUniqueViolation } from "../db/client";
+import { deriveSeed } from "../demo/rng";
+import { AppError } from "../errors";
+import { orderReadingItems } from "./assignment";
+import { addCaseInput, createStudyInput, type AddCaseInput, type CreateStudyInput } from "./schema";
+
+/** An unguessable handle for readers' browsers, which never see database ids. */
+export function newOpaqueToken(): string {
+  return randomBytes(18).toString("base64url");
+}
+
+export async function createStudy(db: Db, input: CreateStudyInput) {
+  const data = createStudyInput.parse(input);
+  const readers = await db.user.findMany({
+    where: { id: { in: data.readerIds }, role: "READER", isActive: true },
+    select: { id: true },
+  });
+  if (readers.length !== new Set(data.readerIds).size) {
+    throw new AppError("BAD_REQUEST", "Every reader must be an active user with the READER role");
+  }
+  return db.study.create({
+    data: {
+      name: data.name,
+      description: data.description,
+      seed: data.seed ?? randomInt(0, 2 ** 31 - 1),
+      openWhenReady: data.openWhenReady,
+      models: { create: data.modelIds.map((modelId) => ({ modelId })) },
+      readers: { create: readers.map((r) => ({ userId: r.id, token: newOpaqueToken() })) },
+    },
+    select: { id: true, seed: true },
+  });
+}
+
+/**
+ * Adds a case with its ground-truth report and queues one generation job per model of
+ * the study, all in one transaction. Returns the generation job ids to put on the queue.
+ */
+export async function addCase(db: Db, input: AddCaseInput): Promise<{ caseId: string; generationJobIds: string[] }> {
+  const data = addCaseInput.parse(input);
+  try {
+    return await db.$transaction(async (tx) => {
+      const study = await tx.study.findUnique({
+        where: { id: data.studyId },
+        select: { status: true, models: { select: { modelId: true } } },
+      });
+      if (!study) throw new AppError("NOT_FOUND", "Study not found");
+      if (study.status !== "DRAFT") {
+        throw new AppError("CONFLICT", "Cases can only be added while the study is a draft");
+      }
+      const created = await tx.case.create({
+        data: {
+          studyId: data.studyId,
+          externalId: data.externalId,
+          imagePath: data.imagePath,
+          imageSha256: data.imageSha256,
+          isAbnormal: data.isAbnormal,
+          findingTags: data.findingTags,
+          reports: { create: { source: "GROUND_TRUTH", text: data.groundTruthReport } },
+        },
+        select: { id: true },
+      });
+      const jobs = await tx.generationJob.createManyAndReturn({
+        data: study.models.map((m) => ({ caseId: created.id, modelId: m.modelId })),
+        select: { id: true },
+      });
+      return { caseId: created.id, generationJobIds: jobs.map((j) => j.id) };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new AppError("CONFLICT", `Case ${data.externalId} already exists in this study`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Opens a draft study: builds every reader's order from the recorded seed over the cases
+ * that have all their reports (cases whose AI report failed are left out and stay listed
+ * as failed). Safe to call concurrently: only the caller that flips DRAFT to OPEN builds.
+ */
+export async function openStudy(db: Db, studyId: string): Promise<{ opened: boolean; items: number }> {
+  return db.$transaction(async (tx) => {
+    const flipped = await tx.study.updateMany({
+      where: { id: studyId, status: "DRAFT" },
+      data: { status: "OPEN", openedAt: new Date() },
+    });
+    if (flipped.count === 0) return { opened: false, items: 0 };
+
+    const study = await tx.study.findUniqueOrThrow({
+      where: { id: studyId },
+      select: {
+        seed: true,
+        models: { select: { modelId: true } },
+        readers: { select: { id: true, userId: true }, orderBy: { id: "asc" } },
+        cases: { select: { id: true, reports: { select: { id: true, modelId: true } } } },
+      },
+    });
+    const modelIds = study.models.map((m) => m.modelId);
+    const reports = study.cases.flatMap((c) => {
+      const hasGroundTruth = c.reports.some((r) => r.modelId === null);
+      const hasAll = modelIds.every((id) => c.reports.some((r) => r.modelId === id));
+      return hasGroundTruth && hasAll ? c.reports.map((r) => ({ reportId: r.id, caseId: c.id })) : [];
+    });
+    if (reports.length === 0) {
+      throw new AppError("CONFLICT", "No case has all its reports yet; nothing to read");
+    }
+    let items = 0;
+    for (const reader of study.readers) {
+      // Masked to 31 bits to fit the PostgreSQL integer it is recorded in.
+      const orderSeed = deriveSeed(study.seed, `reader:${reader.userId}`) & 0x7fffffff;
+      const order = orderReadingItems(reports, orderSeed);
+      await tx.studyReader.update({ where: { id: reader.id }, data: { orderSeed } });
+      await tx.readingItem.createMany({
+        data: order.map((reportId, index) => ({
+          studyId,
+          studyReaderId: reader.id,
+          reportId,
+          position: index + 1,
+          token: newOpaqueToken(),
+        })),
+      });
+      items += order.length;
+    }
+    return { opened: true, items };
+  });
+}
+
+/** Opens a study flagged to open by itself once no generation job is pending. */
+export async function openStudyIfReady(db: Db, studyId: string): Promise<boolean> {
+  const study = await db.study.findUnique({
+    where: { id: studyId },
+    select: { status: true, openWhenReady: true },
+  });
+  if (!study || study.status !== "DRAFT" || !study.openWhenReady) return false;
+  const pending = await db.generationJob.count({
+    where: { case: { studyId }, status: { in: ["QUEUED", "RUNNING"] } },
+  });
+  if (pending > 0) return false;
+  return (await openStudy(db, studyId)).opened;
+}
+
+export async function registerModel(
+  db: DbClient,
+  input: { name: string; version: string; sha256: string; path: string; isDemo: boolean },
+) {
+  const select = { id: true, name: true, version: true, sha256: true } as const;
+  const existing = await db.aiModel.findUnique({
+    where: { name_version: { name: input.name, version: input.version } },
+    select,
+  });
+  if (existing && existing.sha256 !== input.sha256) {
+    throw new AppError(
+      "CONFLICT",
+      `${input.name} ${input.version} is registered with other weights; give the new weights a new version`,
+    );
+  }
+  return existing ?? db.aiModel.create({ data: input, select });
+}

@@ -1,0 +1,71 @@
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { createUser } from "@/server/auth/mutations";
+import type { Role } from "@/server/auth/schema";
+import { getDb, type Db } from "@/server/db/client";
+import { NORMAL_FINDINGS, type Findings } from "@/server/demo/findings";
+import { renderPhantom } from "@/server/demo/phantom";
+import { readModelCard } from "@/server/demo/seed";
+import { storeFile } from "@/server/storage";
+import { addCase, createStudy, registerModel } from "@/server/studies/mutations";
+
+export const DEMO_MODEL_DIR = path.resolve("models/demo-cxr");
+
+export function db(): Db {
+  return getDb();
+}
+
+export function uniqueEmail(prefix: string): string {
+  return `${prefix}-${randomBytes(5).toString("hex")}@test.blindread.local`;
+}
+
+export async function makeUser(role: Role, password = "correct horse battery") {
+  const email = uniqueEmail(role.toLowerCase());
+  const user = await createUser(db(), { email, role, password });
+  return { ...user, password };
+}
+
+export async function registerDemoModel() {
+  const card = await readModelCard(DEMO_MODEL_DIR);
+  return registerModel(db(), { ...card, path: DEMO_MODEL_DIR, isDemo: true });
+}
+
+export interface TestCaseSpec {
+  findings?: Findings;
+  /** Bytes to store instead of a rendered phantom (e.g. a corrupt file). */
+  imageBytes?: Buffer;
+  groundTruth?: string;
+}
+
+/** A draft study with the demo model, the given readers and cases (images stored for real). */
+export async function makeStudy(opts: {
+  readerIds: string[];
+  cases: TestCaseSpec[];
+  openWhenReady?: boolean;
+  seed?: number;
+}) {
+  const model = await registerDemoModel();
+  const study = await createStudy(db(), {
+    name: `Test study ${randomBytes(3).toString("hex")}`,
+    modelIds: [model.id],
+    readerIds: opts.readerIds,
+    openWhenReady: opts.openWhenReady ?? false,
+    seed: opts.seed,
+  });
+  const generationJobIds: string[] = [];
+  for (const [i, spec] of opts.cases.entries()) {
+    const externalId = `CASE-${i + 1}`;
+    const bytes =
+      spec.imageBytes ?? (await renderPhantom({ seed: 1000 + i, findings: spec.findings ?? NORMAL_FINDINGS, size: 256 }));
+    const stored = await storeFile(`test/${study.id}/${externalId}.png`, bytes);
+    const added = await addCase(db(), {
+      studyId: study.id,
+      externalId,
+      imagePath: stored.path,
+      imageSha256: stored.sha256,
+      groundTruthReport: spec.groundTruth ?? `Findings: Case ${i + 1} ground truth. Impression: Normal.`,
+    });
+    generationJobIds.push(...added.generationJobIds);
+  }
+  return { studyId: study.id, modelId: model.id, generationJobIds };
+}

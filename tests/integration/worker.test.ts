@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getStudyDetail } from "@/server/studies/data";
+import { runGenerateReportBatch, type ServedModel } from "@/workers/generate-report";
+import { loadDemoModel } from "@/workers/models/demo-classifier";
+import { DEMO_MODEL_DIR, db, makeStudy, makeUser, registerDemoModel } from "./helpers";
+
+let served: ServedModel;
+const logs: string[] = [];
+const log = (line: string) => logs.push(line);
+
+beforeAll(async () => {
+  const model = await loadDemoModel(DEMO_MODEL_DIR, { preferCuda: false, log });
+  served = { id: (await registerDemoModel()).id, model };
+});
+afterAll(() => served.model.close());
+
+describe("report generation worker", () => {
+  it("writes one AI report per case with real inference, records the provider, and opens the study", async () => {
+    const reader = await makeUser("READER");
+    const study = await makeStudy({
+      readerIds: [reader.id],
+      cases: [
+        { findings: { cardiomegaly: true, effusion: null, pneumothorax: null, consolidation: null } },
+        {},
+        { findings: { cardiomegaly: false, effusion: "left", pneumothorax: null, consolidation: null } },
+      ],
+      openWhenReady: true,
+    });
+    await runGenerateReportBatch(db(), served, study.generationJobIds.map((id) => ({ generationJobId: id })), log);
+
+    const reports = await db().report.findMany({
+      where: { case: { studyId: study.studyId }, source: "AI" },
+      select: { text: true, provider: true, modelId: true, generationMs: true },
+    });
+    expect(reports).toHaveLength(3);
+    for (const r of reports) {
+      expect(r.provider).toBe("cpu"); // no CUDA provider on this machine
+      expect(r.modelId).toBe(served.id);
+      expect(r.text).toMatch(/Findings:[\s\S]+Impression:/);
+      expect(r.generationMs).toBeGreaterThanOrEqual(0);
+    }
+    const jobs = await db().generationJob.findMany({ where: { case: { studyId: study.studyId } } });
+    expect(jobs.map((j) => j.status)).toEqual(["SUCCEEDED", "SUCCEEDED", "SUCCEEDED"]);
+    const opened = await db().study.findUniqueOrThrow({ where: { id: study.studyId } });
+    expect(opened.status).toBe("OPEN");
+    // One reader, three cases with two reports each.
+    expect(await db().readingItem.count({ where: { studyId: study.studyId } })).toBe(6);
+  });
+
+  it("changes nothing when a job for an existing report runs again", async () => {
+    const reader = await makeUser("READER");
+    const study = await makeStudy({ readerIds: [reader.id], cases: [{}] });
+    const payloads = study.generationJobIds.map((id) => ({ generationJobId: id }));
+    await runGenerateReportBatch(db(), served, payloads, log);
+    const before = await db().report.findMany({ where: { case: { studyId: study.studyId } }, orderBy: { id: "asc" } });
+
+    // A redelivered job: its state is set back as a crashed worker would leave it.
+    await db().generationJob.updateMany({ where: { id: { in: study.generationJobIds } }, data: { status: "RUNNING" } });
+    await runGenerateReportBatch(db(), served, [...payloads, ...payloads], log);
+    const after = await db().report.findMany({ where: { case: { studyId: study.studyId } }, orderBy: { id: "asc" } });
+    expect(after).toEqual(before);
+  });
+
+  it("fails a corrupt image's job with a reason and goes on with the rest", async () => {
+    const reader = await makeUser("READER");
+    const study = await makeStudy({
+      readerIds: [reader.id],
+      cases: [{}, { imageBytes: Buffer.from("\x89PNG\r\n\x1a\n truncated", "binary") }, {}],
+      openWhenReady: true,
+    });
+    await runGenerateReportBatch(db(), served, study.generationJobIds.map((id) => ({ generationJobId: id })), log);
+
+    const detail = await getStudyDetail(db(), study.studyId);
+    const byId = Object.fromEntries(detail.caseList.map((c) => [c.externalId, c]));
+    expect(byId["CASE-1"]?.status).toBe("READY");
+    expect(byId["CASE-3"]?.status).toBe("READY");
+    expect(byId["CASE-2"]?.status).toBe("FAILED");
+    expect(byId["CASE-2"]?.problem).toMatch(/could not be decoded/);
+    // The study opens with the two good cases only.
+    expect(detail.status).toBe("OPEN");
+    expect(detail.items).toBe(4);
+  });
+
+  it("fails a job whose image file is missing, saying so", async () => {
+    const reader = await makeUser("READER");
+    const study = await makeStudy({ readerIds: [reader.id], cases: [{}] });
+    await db().case.updateMany({ where: { studyId: study.studyId }, data: { imagePath: "test/missing/nothing.png" } });
+    await runGenerateReportBatch(db(), served, study.generationJobIds.map((id) => ({ generationJobId: id })), log);
+    const job = await db().generationJob.findFirstOrThrow({ where: { case: { studyId: study.studyId } } });
+    expect(job.status).toBe("FAILED");
+    expect(job.errorMessage).toMatch(/missing/);
+  });
+});
