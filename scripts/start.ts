@@ -66,7 +66,9 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<v
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: "inherit", env });
     child.on("exit", (code) =>
-      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited with ${code}`)),
+      code === 0
+        ? resolve()
+        : reject(new Error(`${command} ${args.join(" ")} exited with ${code}`)),
     );
   });
 }
@@ -122,7 +124,9 @@ async function main() {
   try {
     if (!databaseUrl) {
       const pgPort = Number(process.env.BLINDREAD_PG_PORT ?? DEFAULT_EMBEDDED_PORT);
-      log(`no DATABASE_URL: starting embedded PostgreSQL on 127.0.0.1:${pgPort} (data in ${path.relative(root, dataDir)}/pg)`);
+      log(
+        `no DATABASE_URL: starting embedded PostgreSQL on 127.0.0.1:${pgPort} (data in ${path.relative(root, dataDir)}/pg)`,
+      );
       embedded = await startEmbeddedPostgres({
         dataDir: path.join(dataDir, "pg"),
         port: pgPort,
@@ -147,13 +151,16 @@ async function main() {
       await seedDemoAndEnqueue(log);
     }
 
-    const publicUrl = process.env.NEXTAUTH_URL ?? `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`;
+    const publicUrl =
+      process.env.NEXTAUTH_URL ?? `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`;
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       DATABASE_URL: databaseUrl,
       NEXTAUTH_URL: publicUrl,
       NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? secrets.authSecret,
       PORT: String(port),
+      // Hospital networks and offline hosts: no calls home.
+      NEXT_TELEMETRY_DISABLED: "1",
     };
     const nextBin = path.join(root, "node_modules", ".bin", "next");
     if (!isDev && needsBuild()) {
@@ -161,7 +168,12 @@ async function main() {
       await run(nextBin, ["build"], { ...env, NODE_ENV: "production" });
     }
 
-    const spawnChild = (name: string, command: string, args: string[], childEnv: NodeJS.ProcessEnv) => {
+    const spawnChild = (
+      name: string,
+      command: string,
+      args: string[],
+      childEnv: NodeJS.ProcessEnv,
+    ) => {
       const child = spawn(command, args, { stdio: "inherit", env: childEnv });
       child.on("exit", (code, signal) => {
         if (!shuttingDown) {

@@ -36,7 +36,10 @@ export function getEnv(): Env {
 
 export function requireDatabaseUrl(): string {
   const url = getEnv().DATABASE_URL;
-  if (!url) throw new Error("DATABASE_URL is not set (npm start sets it, or starts an embedded PostgreSQL)");
+  if (!url)
+    throw new Error(
+      "DATABASE_URL is not set (npm start sets it, or starts an embedded PostgreSQL)",
+    );
   return url;
 }
 

@@ -1,11 +1,6 @@
 /** Error codes the product speaks; mapped to tRPC and HTTP in one place (server/api/trpc.ts). */
 export type AppErrorCode =
-  | "BAD_REQUEST"
-  | "UNAUTHORIZED"
-  | "FORBIDDEN"
-  | "NOT_FOUND"
-  | "CONFLICT"
-  | "UNAVAILABLE";
+  "BAD_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "CONFLICT" | "UNAVAILABLE";
 
 /**
  * An error whose message is safe and useful to show the user. Anything else that

@@ -5,7 +5,8 @@ import { storageRoot } from "./env";
 
 function resolveInStore(relativePath: string, root = storageRoot()): string {
   const full = path.resolve(root, relativePath);
-  if (!full.startsWith(root + path.sep)) throw new Error(`Path escapes the image store: ${relativePath}`);
+  if (!full.startsWith(root + path.sep))
+    throw new Error(`Path escapes the image store: ${relativePath}`);
   return full;
 }
 

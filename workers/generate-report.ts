@@ -65,7 +65,12 @@ export async function runGenerateReportBatch(
     await transitionGenerationJob(db, job.id, "RUNNING");
     try {
       const image = await readStoredFile(job.case.imagePath);
-      prepared.push({ generationJobId: job.id, caseId: job.case.id, studyId: job.case.studyId, image });
+      prepared.push({
+        generationJobId: job.id,
+        caseId: job.case.id,
+        studyId: job.case.studyId,
+        image,
+      });
     } catch (error) {
       log(`job ${job.id}: image missing: ${String(error)}`);
       await transitionGenerationJob(db, job.id, "FAILED", {
@@ -129,7 +134,8 @@ async function generateTolerantly(
 async function failDecode(db: Db, item: Prepared, error: ImageDecodeError, log: Log) {
   log(`job ${item.generationJobId}: ${error.message}`);
   await transitionGenerationJob(db, item.generationJobId, "FAILED", {
-    errorMessage: "The image could not be decoded (corrupt or not an image); replace the file and retry",
+    errorMessage:
+      "The image could not be decoded (corrupt or not an image); replace the file and retry",
   });
 }
 

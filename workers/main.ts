@@ -25,7 +25,9 @@ async function main() {
   });
   const card = await readModelCard(modelDir);
   const row = await registerModel(db, { ...card, path: modelDir, isDemo: true });
-  log(`serving ${model.name} ${model.version} on ${model.provider.toUpperCase()} (demo model, not for clinical use)`);
+  log(
+    `serving ${model.name} ${model.version} on ${model.provider.toUpperCase()} (demo model, not for clinical use)`,
+  );
 
   const boss = await startQueue(url);
   // Jobs whose enqueue was lost (a crash between commit and send) are found here; the
@@ -36,7 +38,12 @@ async function main() {
     generateReportJob.name,
     { batchSize: env.WORKER_BATCH_SIZE, pollingIntervalSeconds: 0.5 },
     async (jobs) => {
-      await runGenerateReportBatch(db, { id: row.id, model }, jobs.map((j) => j.data), log);
+      await runGenerateReportBatch(
+        db,
+        { id: row.id, model },
+        jobs.map((j) => j.data),
+        log,
+      );
     },
   );
   log("waiting for jobs");

@@ -16,7 +16,11 @@ export default async function AdminLayout({ children }: { children: ReactNode })
         <main className="mx-auto max-w-xl p-6">
           <h1 className="text-xl font-semibold">Admins only</h1>
           <p className="mt-2 text-slate-600">
-            This page is for study coordinators. <a className="text-sky-700 underline" href="/read">Go to your reading lists</a>.
+            This page is for study coordinators.{" "}
+            <a className="text-sky-700 underline" href="/read">
+              Go to your reading lists
+            </a>
+            .
           </p>
         </main>
       </>

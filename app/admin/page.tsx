@@ -9,6 +9,8 @@ export const dynamic = "force-dynamic";
 export default async function AdminHomePage() {
   const user = await getSessionUser();
   if (!user) redirect("/signin");
+  // The layout shows non-admins a refusal; the page must not run for them at all.
+  if (user.role !== "ADMIN") return null;
   const studies = await createCaller(createInnerContext({ userId: user.id })).studies.list();
   return (
     <main className="mx-auto max-w-5xl p-6">
@@ -32,7 +34,10 @@ export default async function AdminHomePage() {
             {studies.map((s) => (
               <tr key={s.id} className="border-t border-slate-100">
                 <td className="px-4 py-2">
-                  <a className="font-medium text-sky-700 hover:underline" href={`/admin/studies/${s.id}`}>
+                  <a
+                    className="font-medium text-sky-700 hover:underline"
+                    href={`/admin/studies/${s.id}`}
+                  >
                     {s.name}
                   </a>
                 </td>

@@ -51,7 +51,9 @@ const t = initTRPC
       return {
         ...shape,
         message: zodError
-          ? zodError.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ")
+          ? zodError.issues
+              .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
+              .join("; ")
           : shape.message,
         data: { code: shape.data.code, httpStatus: shape.data.httpStatus },
       };
@@ -72,7 +74,10 @@ const errorMapping = t.middleware(async ({ next, path }) => {
     }
     if (result.error.code === "INTERNAL_SERVER_ERROR") {
       console.error(`[api] ${path} failed:`, cause ?? result.error);
-      throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "Something went wrong; it has been logged" });
+      throw new TRPCError({
+        code: "INTERNAL_SERVER_ERROR",
+        message: "Something went wrong; it has been logged",
+      });
     }
   }
   return result;
@@ -96,6 +101,7 @@ export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
 });
 
 export const readerProcedure = protectedProcedure.use(({ ctx, next }) => {
-  if (ctx.user.role !== "READER") throw new TRPCError({ code: "FORBIDDEN", message: "Readers only" });
+  if (ctx.user.role !== "READER")
+    throw new TRPCError({ code: "FORBIDDEN", message: "Readers only" });
   return next();
 });

@@ -3,7 +3,12 @@ import type { DbClient } from "../db/client";
 import { isUniqueViolation } from "../db/client";
 import { AppError } from "../errors";
 import { getDummyHash, hashPassword, verifyPassword } from "./password";
-import { createUserInput, credentialsInput, type CreateUserInput, type SessionUser } from "./schema";
+import {
+  createUserInput,
+  credentialsInput,
+  type CreateUserInput,
+  type SessionUser,
+} from "./schema";
 
 const userSelect = { id: true, email: true, name: true, role: true } as const;
 

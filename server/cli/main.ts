@@ -12,7 +12,8 @@ function fail(message: string): never {
 /** Opens the database for one command and always closes it. */
 async function withDb<T>(fn: (db: import("../db/client").Db) => Promise<T>): Promise<T> {
   const url = resolveDatabaseUrl();
-  if (!url) fail("no database: set DATABASE_URL, or run `npm start` once to create the embedded one");
+  if (!url)
+    fail("no database: set DATABASE_URL, or run `npm start` once to create the embedded one");
   process.env.DATABASE_URL = url;
   const { getDb } = await import("../db/client");
   const db = getDb();
@@ -32,12 +33,21 @@ users
   .command("create")
   .description("create a user")
   .requiredOption("--email <email>", "sign-in e-mail")
-  .addOption(new Option("--role <role>", "role").choices(["ADMIN", "READER", "admin", "reader"]).makeOptionMandatory())
+  .addOption(
+    new Option("--role <role>", "role")
+      .choices(["ADMIN", "READER", "admin", "reader"])
+      .makeOptionMandatory(),
+  )
   .requiredOption("--password <password>", "initial password (at least 8 characters)")
   .option("--name <name>", "display name")
   .action(async (opts: { email: string; role: string; password: string; name?: string }) => {
     const user = await withDb((db) =>
-      createUser(db, { email: opts.email, role: opts.role.toUpperCase() as "ADMIN" | "READER", password: opts.password, name: opts.name }),
+      createUser(db, {
+        email: opts.email,
+        role: opts.role.toUpperCase() as "ADMIN" | "READER",
+        password: opts.password,
+        name: opts.name,
+      }),
     );
     console.log(`created ${user.role.toLowerCase()} ${user.email}`);
   });

@@ -65,7 +65,10 @@ export interface SeedDemoOptions {
  * phantoms with ground-truth reports written from their known findings. Does nothing if
  * the demo study exists. Returns the generation jobs to queue.
  */
-export async function seedDemo(db: Db, opts: SeedDemoOptions): Promise<{ created: boolean; generationJobIds: string[] }> {
+export async function seedDemo(
+  db: Db,
+  opts: SeedDemoOptions,
+): Promise<{ created: boolean; generationJobIds: string[] }> {
   if (await db.study.findFirst({ where: { name: DEMO_STUDY_NAME }, select: { id: true } })) {
     return { created: false, generationJobIds: [] };
   }

@@ -37,10 +37,11 @@ async function saveRating(
       create: { itemId: item.id, level },
       update: { level },
     });
-    const [rated, total] = await Promise.all([
-      tx.readingItem.count({ where: { studyReaderId: item.studyReaderId, rating: { isNot: null } } }),
-      tx.readingItem.count({ where: { studyReaderId: item.studyReaderId } }),
-    ]);
+    // Sequential: a transaction is one connection, which runs one query at a time.
+    const rated = await tx.readingItem.count({
+      where: { studyReaderId: item.studyReaderId, rating: { isNot: null } },
+    });
+    const total = await tx.readingItem.count({ where: { studyReaderId: item.studyReaderId } });
     return { rated, total };
   });
 }
@@ -55,7 +56,10 @@ export async function finishReading(db: Db, userId: string, studyToken: string) 
   if (reader.finishedAt) return { finished: true };
   const unrated = await db.readingItem.count({ where: { studyReaderId: reader.id, rating: null } });
   if (unrated > 0) {
-    throw new AppError("BAD_REQUEST", `${unrated} item(s) are not rated yet; rate them before finishing`);
+    throw new AppError(
+      "BAD_REQUEST",
+      `${unrated} item(s) are not rated yet; rate them before finishing`,
+    );
   }
   await db.studyReader.update({ where: { id: reader.id }, data: { finishedAt: new Date() } });
   return { finished: true };

@@ -20,7 +20,9 @@ export const readingRouter = router({
   get: readerProcedure
     .input(getItemInput)
     .output(readerItemSchema)
-    .query(({ ctx, input }) => getReaderItem(ctx.db, ctx.user.id, input.studyToken, input.position)),
+    .query(({ ctx, input }) =>
+      getReaderItem(ctx.db, ctx.user.id, input.studyToken, input.position),
+    ),
   rate: readerProcedure
     .input(rateItemInput)
     .output(rateItemOutput)

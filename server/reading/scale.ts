@@ -1,6 +1,11 @@
 /** The four-level acceptability scale of the reference study (protocol.md), with its anchors. */
 export const RATING_SCALE = [
-  { level: "A", key: "1", label: "Acceptable without any revision", anchor: "Acceptable as written." },
+  {
+    level: "A",
+    key: "1",
+    label: "Acceptable without any revision",
+    anchor: "Acceptable as written.",
+  },
   {
     level: "B",
     key: "2",
@@ -18,8 +23,7 @@ export const RATING_SCALE = [
     level: "D",
     key: "4",
     label: "Unacceptable",
-    anchor:
-      "Misses referable abnormalities, with potentially serious clinical consequences.",
+    anchor: "Misses referable abnormalities, with potentially serious clinical consequences.",
   },
 ] as const;
 

@@ -3,8 +3,10 @@ import { normalizeReport } from "./normalize";
 
 describe("normalizeReport", () => {
   it("gives two differently formatted reports with the same content the same text", () => {
-    const radiologist = "FINDINGS:  heart size is normal.\nLungs are clear.\n\nIMPRESSION: No acute disease";
-    const model = "<s>Findings: Heart size is normal. lungs are clear. Impression:\n1. no acute disease.</s>";
+    const radiologist =
+      "FINDINGS:  heart size is normal.\nLungs are clear.\n\nIMPRESSION: No acute disease";
+    const model =
+      "<s>Findings: Heart size is normal. lungs are clear. Impression:\n1. no acute disease.</s>";
     expect(normalizeReport(radiologist)).toBe(normalizeReport(model));
     expect(normalizeReport(radiologist)).toBe(
       "Findings:\nHeart size is normal. Lungs are clear.\n\nImpression:\nNo acute disease.",

@@ -26,7 +26,10 @@ function splitSentences(text: string): string[] {
 }
 
 function tidySentence(sentence: string): string {
-  let s = sentence.replace(/\s+/g, " ").replace(/\s+([.,;:])/g, "$1").trim();
+  let s = sentence
+    .replace(/\s+/g, " ")
+    .replace(/\s+([.,;:])/g, "$1")
+    .trim();
   s = s.charAt(0).toUpperCase() + s.slice(1);
   if (!/[.!?]$/.test(s)) s += ".";
   return s;

@@ -18,7 +18,9 @@ export async function getStudyResults(db: DbClient, studyId: string): Promise<St
       id: true,
       name: true,
       status: true,
-      models: { select: { model: { select: { id: true, name: true, version: true, isDemo: true } } } },
+      models: {
+        select: { model: { select: { id: true, name: true, version: true, isDemo: true } } },
+      },
       readers: { orderBy: { id: "asc" }, select: { id: true, user: { select: { name: true } } } },
     },
   });
@@ -39,7 +41,12 @@ export async function getStudyResults(db: DbClient, studyId: string): Promise<St
   }));
 
   const sources = [
-    { key: "ground-truth", source: "GROUND_TRUTH" as const, label: "Ground truth (original report)", model: null },
+    {
+      key: "ground-truth",
+      source: "GROUND_TRUTH" as const,
+      label: "Ground truth (original report)",
+      model: null,
+    },
     ...study.models.map(({ model }) => ({
       key: model.id,
       source: "AI" as const,

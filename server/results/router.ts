@@ -10,7 +10,8 @@ export const resultsRouter = router({
         method: "GET",
         path: "/studies/{id}/results",
         protect: true,
-        summary: "Success rates of a study per source, with Wilson 95% intervals and per-reader rates",
+        summary:
+          "Success rates of a study per source, with Wilson 95% intervals and per-reader rates",
         tags: ["results"],
       },
     })

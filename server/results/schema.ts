@@ -16,7 +16,12 @@ export const sourceResultSchema = z.object({
     .nullable()
     .describe("The model that wrote these reports; null for the ground truth"),
   ratings: z.number().int(),
-  counts: z.object({ A: z.number().int(), B: z.number().int(), C: z.number().int(), D: z.number().int() }),
+  counts: z.object({
+    A: z.number().int(),
+    B: z.number().int(),
+    C: z.number().int(),
+    D: z.number().int(),
+  }),
   success: proportionSchema.describe("Autonomous-reporting success: rated A or B"),
   stringent: proportionSchema.describe("Stringent success: rated A"),
   perReader: z.array(
@@ -29,7 +34,11 @@ export const sourceResultSchema = z.object({
 });
 
 export const studyResultsSchema = z.object({
-  study: z.object({ id: z.string(), name: z.string(), status: z.enum(["DRAFT", "OPEN", "CLOSED"]) }),
+  study: z.object({
+    id: z.string(),
+    name: z.string(),
+    status: z.enum(["DRAFT", "OPEN", "CLOSED"]),
+  }),
   totalRatings: z.number().int(),
   sources: z.array(sourceResultSchema),
 });

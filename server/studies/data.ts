@@ -13,17 +13,20 @@ export async function listStudies(db: DbClient) {
       _count: { select: { cases: true, readers: true, items: true } },
     },
   });
-  const ratingCounts = await Promise.all(
-    studies.map((s) => db.rating.count({ where: { item: { studyId: s.id } } })),
-  );
-  return studies.map((s, i) => ({
+  const rated = await db.readingItem.groupBy({
+    by: ["studyId"],
+    where: { rating: { isNot: null } },
+    _count: { _all: true },
+  });
+  const ratingsByStudy = new Map(rated.map((r) => [r.studyId, r._count._all]));
+  return studies.map((s) => ({
     id: s.id,
     name: s.name,
     status: s.status,
     cases: s._count.cases,
     readers: s._count.readers,
     items: s._count.items,
-    ratings: ratingCounts[i] ?? 0,
+    ratings: ratingsByStudy.get(s.id) ?? 0,
     createdAt: s.createdAt.toISOString(),
   }));
 }
@@ -38,7 +41,9 @@ export async function getStudyDetail(db: DbClient, studyId: string): Promise<Stu
       status: true,
       seed: true,
       createdAt: true,
-      models: { select: { model: { select: { id: true, name: true, version: true, isDemo: true } } } },
+      models: {
+        select: { model: { select: { id: true, name: true, version: true, isDemo: true } } },
+      },
       readers: {
         orderBy: { id: "asc" },
         select: {
@@ -54,6 +59,7 @@ export async function getStudyDetail(db: DbClient, studyId: string): Promise<Stu
           id: true,
           externalId: true,
           findingTags: true,
+          isAbnormal: true,
           jobs: { select: { status: true, errorMessage: true } },
         },
       },
@@ -88,6 +94,7 @@ export async function getStudyDetail(db: DbClient, studyId: string): Promise<Stu
         id: c.id,
         externalId: c.externalId,
         findingTags: c.findingTags,
+        isAbnormal: c.isAbnormal,
         status: failed ? "FAILED" : pending ? "PENDING" : "READY",
         problem: failed ? (failed.errorMessage ?? "Report generation failed") : null,
       } as const;

@@ -37,7 +37,10 @@ export async function createStudy(db: Db, input: CreateStudyInput) {
  * Adds a case with its ground-truth report and queues one generation job per model of
  * the study, all in one transaction. Returns the generation job ids to put on the queue.
  */
-export async function addCase(db: Db, input: AddCaseInput): Promise<{ caseId: string; generationJobIds: string[] }> {
+export async function addCase(
+  db: Db,
+  input: AddCaseInput,
+): Promise<{ caseId: string; generationJobIds: string[] }> {
   const data = addCaseInput.parse(input);
   try {
     return await db.$transaction(async (tx) => {
@@ -80,7 +83,10 @@ export async function addCase(db: Db, input: AddCaseInput): Promise<{ caseId: st
  * that have all their reports (cases whose AI report failed are left out and stay listed
  * as failed). Safe to call concurrently: only the caller that flips DRAFT to OPEN builds.
  */
-export async function openStudy(db: Db, studyId: string): Promise<{ opened: boolean; items: number }> {
+export async function openStudy(
+  db: Db,
+  studyId: string,
+): Promise<{ opened: boolean; items: number }> {
   return db.$transaction(async (tx) => {
     const flipped = await tx.study.updateMany({
       where: { id: studyId, status: "DRAFT" },
@@ -101,7 +107,9 @@ export async function openStudy(db: Db, studyId: string): Promise<{ opened: bool
     const reports = study.cases.flatMap((c) => {
       const hasGroundTruth = c.reports.some((r) => r.modelId === null);
       const hasAll = modelIds.every((id) => c.reports.some((r) => r.modelId === id));
-      return hasGroundTruth && hasAll ? c.reports.map((r) => ({ reportId: r.id, caseId: c.id })) : [];
+      return hasGroundTruth && hasAll
+        ? c.reports.map((r) => ({ reportId: r.id, caseId: c.id }))
+        : [];
     });
     if (reports.length === 0) {
       throw new AppError("CONFLICT", "No case has all its reports yet; nothing to read");

@@ -6,7 +6,12 @@ export const createStudyInput = z.object({
   name: z.string().trim().min(1).max(200),
   description: z.string().max(5000).default(""),
   /** Seed of the reading order; random when not given, and always recorded. */
-  seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .optional(),
   modelIds: z.array(z.string()).min(1, { message: "a study needs at least one AI model" }),
   readerIds: z.array(z.string()).min(1, { message: "a study needs at least one reader" }),
   openWhenReady: z.boolean().default(false),
@@ -40,9 +45,17 @@ export const studySummarySchema = z.object({
 export const studyDetailSchema = studySummarySchema.extend({
   description: z.string(),
   seed: z.number().int(),
-  models: z.array(z.object({ id: z.string(), name: z.string(), version: z.string(), isDemo: z.boolean() })),
+  models: z.array(
+    z.object({ id: z.string(), name: z.string(), version: z.string(), isDemo: z.boolean() }),
+  ),
   readerProgress: z.array(
-    z.object({ name: z.string(), email: z.string(), rated: z.number().int(), total: z.number().int(), finished: z.boolean() }),
+    z.object({
+      name: z.string(),
+      email: z.string(),
+      rated: z.number().int(),
+      total: z.number().int(),
+      finished: z.boolean(),
+    }),
   ),
   caseList: z.array(
     z.object({
@@ -52,6 +65,8 @@ export const studyDetailSchema = studySummarySchema.extend({
       /** Why the case cannot be read, worded for the admin. */
       problem: z.string().nullable(),
       findingTags: z.array(z.string()),
+      /** Null when the source data gave no label. */
+      isAbnormal: z.boolean().nullable(),
     }),
   ),
 });

@@ -56,14 +56,20 @@ export async function makeStudy(opts: {
   for (const [i, spec] of opts.cases.entries()) {
     const externalId = `CASE-${i + 1}`;
     const bytes =
-      spec.imageBytes ?? (await renderPhantom({ seed: 1000 + i, findings: spec.findings ?? NORMAL_FINDINGS, size: 256 }));
+      spec.imageBytes ??
+      (await renderPhantom({
+        seed: 1000 + i,
+        findings: spec.findings ?? NORMAL_FINDINGS,
+        size: 256,
+      }));
     const stored = await storeFile(`test/${study.id}/${externalId}.png`, bytes);
     const added = await addCase(db(), {
       studyId: study.id,
       externalId,
       imagePath: stored.path,
       imageSha256: stored.sha256,
-      groundTruthReport: spec.groundTruth ?? `Findings: Case ${i + 1} ground truth. Impression: Normal.`,
+      groundTruthReport:
+        spec.groundTruth ?? `Findings: Case ${i + 1} ground truth. Impression: Normal.`,
     });
     generationJobIds.push(...added.generationJobIds);
   }

@@ -12,15 +12,30 @@ async function openedStudy(readers: number, cases: number) {
   const readerUsers = await Promise.all(Array.from({ length: readers }, () => makeUser("READER")));
   const study = await makeStudy({
     readerIds: readerUsers.map((r) => r.id),
-    cases: Array.from({ length: cases }, (_, i) => ({ groundTruth: `Findings: Ground truth ${i}. Impression: Normal.` })),
+    cases: Array.from({ length: cases }, (_, i) => ({
+      groundTruth: `Findings: Ground truth ${i}. Impression: Normal.`,
+    })),
   });
-  const caseRows = await db().case.findMany({ where: { studyId: study.studyId }, select: { id: true } });
+  const caseRows = await db().case.findMany({
+    where: { studyId: study.studyId },
+    select: { id: true },
+  });
   for (const c of caseRows) {
     await db().report.create({
-      data: { caseId: c.id, source: "AI", modelId: study.modelId, text: "Findings: Model text. Impression: Normal.", provider: "cpu", generationMs: 12 },
+      data: {
+        caseId: c.id,
+        source: "AI",
+        modelId: study.modelId,
+        text: "Findings: Model text. Impression: Normal.",
+        provider: "cpu",
+        generationMs: 12,
+      },
     });
   }
-  await db().generationJob.updateMany({ where: { case: { studyId: study.studyId } }, data: { status: "SUCCEEDED" } });
+  await db().generationJob.updateMany({
+    where: { case: { studyId: study.studyId } },
+    data: { status: "SUCCEEDED" },
+  });
   await openStudy(db(), study.studyId);
   return { ...study, readers: readerUsers };
 }
@@ -29,7 +44,8 @@ async function readAll(userId: string) {
   const [list] = await as(userId).reading.list();
   if (!list) throw new Error("no reading list");
   const items = [];
-  for (let p = 1; p <= list.total; p++) items.push(await as(userId).reading.get({ studyToken: list.studyToken, position: p }));
+  for (let p = 1; p <= list.total; p++)
+    items.push(await as(userId).reading.get({ studyToken: list.studyToken, position: p }));
   return { list, items };
 }
 
@@ -60,12 +76,33 @@ describe("blinded reading", () => {
   it("sends readers nothing that names or hints at a report's source", async () => {
     const { items } = await readAll(study.readers[0]!.id);
     const modelRow = await db().aiModel.findUniqueOrThrow({ where: { id: study.modelId } });
-    const ids = (await db().report.findMany({ where: { case: { studyId: study.studyId } }, select: { id: true, caseId: true } }))
-      .flatMap((r) => [r.id, r.caseId]);
+    const ids = (
+      await db().report.findMany({
+        where: { case: { studyId: study.studyId } },
+        select: { id: true, caseId: true },
+      })
+    ).flatMap((r) => [r.id, r.caseId]);
     for (const item of items) {
-      expect(Object.keys(item).sort()).toEqual(["canChange", "imageUrl", "itemToken", "position", "rated", "rating", "report", "total"]);
+      expect(Object.keys(item).sort()).toEqual([
+        "canChange",
+        "imageUrl",
+        "itemToken",
+        "position",
+        "rated",
+        "rating",
+        "report",
+        "total",
+      ]);
       const json = JSON.stringify(item);
-      for (const forbidden of [modelRow.name, modelRow.version, modelRow.id, study.studyId, "GROUND_TRUTH", "cpu", ...ids]) {
+      for (const forbidden of [
+        modelRow.name,
+        modelRow.version,
+        modelRow.id,
+        study.studyId,
+        "GROUND_TRUTH",
+        "cpu",
+        ...ids,
+      ]) {
         expect(json).not.toContain(forbidden);
       }
       expect(item.imageUrl).toBe(`/api/images/${item.itemToken}`);
@@ -93,25 +130,37 @@ describe("blinded reading", () => {
     const item = await as(r1!.id).reading.get({ studyToken: list!.studyToken, position: 2 });
     const inStudy = { where: { item: { studyId: study.studyId } } };
     const before = await db().rating.count(inStudy);
-    await expect(as(r1!.id).reading.rate({ itemToken: item.itemToken, level: "E" as "A" })).rejects.toMatchObject({
+    await expect(
+      as(r1!.id).reading.rate({ itemToken: item.itemToken, level: "E" as "A" }),
+    ).rejects.toMatchObject({
       code: "BAD_REQUEST",
     });
-    await expect(as(r2!.id).reading.rate({ itemToken: item.itemToken, level: "A" })).rejects.toMatchObject({
+    await expect(
+      as(r2!.id).reading.rate({ itemToken: item.itemToken, level: "A" }),
+    ).rejects.toMatchObject({
       code: "NOT_FOUND",
       message: "This item is not in your reading list",
     });
-    await expect(as(r2!.id).reading.get({ studyToken: list!.studyToken })).rejects.toBeInstanceOf(TRPCError);
+    await expect(as(r2!.id).reading.get({ studyToken: list!.studyToken })).rejects.toBeInstanceOf(
+      TRPCError,
+    );
     expect(await db().rating.count(inStudy)).toBe(before);
   });
 
   it("keeps readers out of admin procedures, checked on the server", async () => {
     const reader = study.readers[0]!;
     await expect(as(reader.id).studies.list()).rejects.toMatchObject({ code: "FORBIDDEN" });
-    await expect(as(reader.id).results.get({ id: study.studyId })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    await expect(as(reader.id).studies.open({ id: study.studyId })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(as(reader.id).results.get({ id: study.studyId })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    await expect(as(reader.id).studies.open({ id: study.studyId })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
     const anonymous = createCaller(createInnerContext({ userId: null }));
     await expect(anonymous.reading.list()).rejects.toMatchObject({ code: "UNAUTHORIZED" });
-    await expect(anonymous.results.get({ id: study.studyId })).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+    await expect(anonymous.results.get({ id: study.studyId })).rejects.toMatchObject({
+      code: "UNAUTHORIZED",
+    });
   });
 
   it("takes effect at once when a user is deactivated", async () => {
@@ -164,7 +213,13 @@ describe("results", () => {
     const results = await as(admin.id).results.get({ id: s.studyId });
     expect(results.totalRatings).toBe(0);
     for (const source of results.sources) {
-      expect(source.success).toEqual({ successes: 0, n: 0, estimate: null, lower: null, upper: null });
+      expect(source.success).toEqual({
+        successes: 0,
+        n: 0,
+        estimate: null,
+        lower: null,
+        upper: null,
+      });
     }
   });
 
@@ -172,12 +227,17 @@ describe("results", () => {
     const s = await openedStudy(1, 2);
     const reader = s.readers[0]!;
     const { list, items } = await readAll(reader.id);
-    await expect(as(reader.id).reading.finish({ studyToken: list.studyToken })).rejects.toMatchObject({
+    await expect(
+      as(reader.id).reading.finish({ studyToken: list.studyToken }),
+    ).rejects.toMatchObject({
       code: "BAD_REQUEST",
     });
-    for (const item of items) await as(reader.id).reading.rate({ itemToken: item.itemToken, level: "A" });
+    for (const item of items)
+      await as(reader.id).reading.rate({ itemToken: item.itemToken, level: "A" });
     await as(reader.id).reading.finish({ studyToken: list.studyToken });
-    await expect(as(reader.id).reading.rate({ itemToken: items[0]!.itemToken, level: "D" })).rejects.toMatchObject({
+    await expect(
+      as(reader.id).reading.rate({ itemToken: items[0]!.itemToken, level: "D" }),
+    ).rejects.toMatchObject({
       code: "CONFLICT",
     });
     const item = await as(reader.id).reading.get({ studyToken: list.studyToken, position: 1 });

@@ -20,13 +20,27 @@ describe("report generation worker", () => {
     const study = await makeStudy({
       readerIds: [reader.id],
       cases: [
-        { findings: { cardiomegaly: true, effusion: null, pneumothorax: null, consolidation: null } },
+        {
+          findings: { cardiomegaly: true, effusion: null, pneumothorax: null, consolidation: null },
+        },
         {},
-        { findings: { cardiomegaly: false, effusion: "left", pneumothorax: null, consolidation: null } },
+        {
+          findings: {
+            cardiomegaly: false,
+            effusion: "left",
+            pneumothorax: null,
+            consolidation: null,
+          },
+        },
       ],
       openWhenReady: true,
     });
-    await runGenerateReportBatch(db(), served, study.generationJobIds.map((id) => ({ generationJobId: id })), log);
+    await runGenerateReportBatch(
+      db(),
+      served,
+      study.generationJobIds.map((id) => ({ generationJobId: id })),
+      log,
+    );
 
     const reports = await db().report.findMany({
       where: { case: { studyId: study.studyId }, source: "AI" },
@@ -52,12 +66,21 @@ describe("report generation worker", () => {
     const study = await makeStudy({ readerIds: [reader.id], cases: [{}] });
     const payloads = study.generationJobIds.map((id) => ({ generationJobId: id }));
     await runGenerateReportBatch(db(), served, payloads, log);
-    const before = await db().report.findMany({ where: { case: { studyId: study.studyId } }, orderBy: { id: "asc" } });
+    const before = await db().report.findMany({
+      where: { case: { studyId: study.studyId } },
+      orderBy: { id: "asc" },
+    });
 
     // A redelivered job: its state is set back as a crashed worker would leave it.
-    await db().generationJob.updateMany({ where: { id: { in: study.generationJobIds } }, data: { status: "RUNNING" } });
+    await db().generationJob.updateMany({
+      where: { id: { in: study.generationJobIds } },
+      data: { status: "RUNNING" },
+    });
     await runGenerateReportBatch(db(), served, [...payloads, ...payloads], log);
-    const after = await db().report.findMany({ where: { case: { studyId: study.studyId } }, orderBy: { id: "asc" } });
+    const after = await db().report.findMany({
+      where: { case: { studyId: study.studyId } },
+      orderBy: { id: "asc" },
+    });
     expect(after).toEqual(before);
   });
 
@@ -68,7 +91,12 @@ describe("report generation worker", () => {
       cases: [{}, { imageBytes: Buffer.from("\x89PNG\r\n\x1a\n truncated", "binary") }, {}],
       openWhenReady: true,
     });
-    await runGenerateReportBatch(db(), served, study.generationJobIds.map((id) => ({ generationJobId: id })), log);
+    await runGenerateReportBatch(
+      db(),
+      served,
+      study.generationJobIds.map((id) => ({ generationJobId: id })),
+      log,
+    );
 
     const detail = await getStudyDetail(db(), study.studyId);
     const byId = Object.fromEntries(detail.caseList.map((c) => [c.externalId, c]));
@@ -84,9 +112,19 @@ describe("report generation worker", () => {
   it("fails a job whose image file is missing, saying so", async () => {
     const reader = await makeUser("READER");
     const study = await makeStudy({ readerIds: [reader.id], cases: [{}] });
-    await db().case.updateMany({ where: { studyId: study.studyId }, data: { imagePath: "test/missing/nothing.png" } });
-    await runGenerateReportBatch(db(), served, study.generationJobIds.map((id) => ({ generationJobId: id })), log);
-    const job = await db().generationJob.findFirstOrThrow({ where: { case: { studyId: study.studyId } } });
+    await db().case.updateMany({
+      where: { studyId: study.studyId },
+      data: { imagePath: "test/missing/nothing.png" },
+    });
+    await runGenerateReportBatch(
+      db(),
+      served,
+      study.generationJobIds.map((id) => ({ generationJobId: id })),
+      log,
+    );
+    const job = await db().generationJob.findFirstOrThrow({
+      where: { case: { studyId: study.studyId } },
+    });
     expect(job.status).toBe("FAILED");
     expect(job.errorMessage).toMatch(/missing/);
   });

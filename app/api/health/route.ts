@@ -11,7 +11,10 @@ export async function GET() {
       getDb().$queryRaw`SELECT 1`,
       new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), DB_TIMEOUT_MS)),
     ]);
-    return Response.json({ status: "ok", database: "ok" }, { headers: { "Cache-Control": "no-store" } });
+    return Response.json(
+      { status: "ok", database: "ok" },
+      { headers: { "Cache-Control": "no-store" } },
+    );
   } catch {
     return Response.json(
       { status: "unavailable", database: "unreachable" },

@@ -140,11 +140,16 @@ export function Reader({ studyToken }: { studyToken: string }) {
             </span>
           </div>
           <div className="mt-2 h-1.5 overflow-hidden rounded bg-slate-100">
-            <div className="h-full bg-sky-600" style={{ width: `${(100 * item.rated) / item.total}%` }} />
+            <div
+              className="h-full bg-sky-600"
+              style={{ width: `${(100 * item.rated) / item.total}%` }}
+            />
           </div>
         </div>
         <div className="flex-1 overflow-y-auto px-5 py-4">
-          <h2 className="mb-2 text-xs font-semibold tracking-wide text-slate-500 uppercase">Report</h2>
+          <h2 className="mb-2 text-xs font-semibold tracking-wide text-slate-500 uppercase">
+            Report
+          </h2>
           <div data-testid="report" className="leading-relaxed whitespace-pre-line">
             {item.report}
           </div>
@@ -154,7 +159,11 @@ export function Reader({ studyToken }: { studyToken: string }) {
             <h2 className="text-xs font-semibold tracking-wide text-slate-500 uppercase">
               Acceptability
             </h2>
-            <button type="button" onClick={() => setShowHelp((v) => !v)} className="text-xs text-sky-700">
+            <button
+              type="button"
+              onClick={() => setShowHelp((v) => !v)}
+              className="text-xs text-sky-700"
+            >
               Scale definitions (?)
             </button>
           </div>
@@ -175,7 +184,9 @@ export function Reader({ studyToken }: { studyToken: string }) {
               >
                 <span className="w-5 font-semibold">{s.level}</span>
                 <span className="flex-1">{s.label}</span>
-                <kbd className="rounded border border-slate-300 px-1.5 text-xs text-slate-500">{s.key}</kbd>
+                <kbd className="rounded border border-slate-300 px-1.5 text-xs text-slate-500">
+                  {s.key}
+                </kbd>
               </button>
             ))}
           </div>

@@ -12,7 +12,12 @@ function formatRate(p: Proportion) {
   return `${pct(p.estimate)} [${pct(p.lower)}, ${pct(p.upper)}]`;
 }
 
-const LEVEL_COLOURS = { A: "bg-emerald-600", B: "bg-lime-500", C: "bg-amber-500", D: "bg-red-600" } as const;
+const LEVEL_COLOURS = {
+  A: "bg-emerald-600",
+  B: "bg-lime-500",
+  C: "bg-amber-500",
+  D: "bg-red-600",
+} as const;
 
 export function ResultsPanel({ studyId }: { studyId: string }) {
   const trpc = useTRPC();
@@ -31,7 +36,10 @@ export function ResultsPanel({ studyId }: { studyId: string }) {
           No ratings yet. Results appear here as readers rate.
         </p>
       ) : null}
-      <table data-testid="results" className="w-full rounded-lg border border-slate-200 bg-white text-sm">
+      <table
+        data-testid="results"
+        className="w-full rounded-lg border border-slate-200 bg-white text-sm"
+      >
         <thead className="bg-slate-100 text-left text-slate-600">
           <tr>
             <th className="px-4 py-2">Source</th>
@@ -73,7 +81,10 @@ export function ResultsPanel({ studyId }: { studyId: string }) {
       </p>
 
       <h3 className="mt-6 mb-2 font-semibold">Success rate per reader (A+B)</h3>
-      <table data-testid="per-reader" className="w-full rounded-lg border border-slate-200 bg-white text-sm">
+      <table
+        data-testid="per-reader"
+        className="w-full rounded-lg border border-slate-200 bg-white text-sm"
+      >
         <thead className="bg-slate-100 text-left text-slate-600">
           <tr>
             <th className="px-4 py-2">Reader</th>

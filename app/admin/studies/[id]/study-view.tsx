@@ -46,7 +46,9 @@ export function StudyView({ studyId }: { studyId: string }) {
         {s.description && <p className="mt-1 max-w-3xl text-slate-600">{s.description}</p>}
         <p className="mt-2 text-sm text-slate-500">
           {s.cases} cases · {s.readers} readers · sources: ground truth,{" "}
-          {s.models.map((m) => `${m.name} ${m.version}${m.isDemo ? " (demo model, not clinical)" : ""}`).join(", ")}{" "}
+          {s.models
+            .map((m) => `${m.name} ${m.version}${m.isDemo ? " (demo model, not clinical)" : ""}`)
+            .join(", ")}{" "}
           · assignment seed {s.seed}
         </p>
       </div>
@@ -58,7 +60,10 @@ export function StudyView({ studyId }: { studyId: string }) {
             {failed > 0 ? `, ${failed} failed` : ""}.
           </p>
           <div className="mt-2 h-2 overflow-hidden rounded bg-amber-100">
-            <div className="h-full bg-amber-500" style={{ width: `${(100 * (ready + failed)) / Math.max(1, s.cases)}%` }} />
+            <div
+              className="h-full bg-amber-500"
+              style={{ width: `${(100 * (ready + failed)) / Math.max(1, s.cases)}%` }}
+            />
           </div>
           <button
             type="button"
@@ -102,7 +107,10 @@ export function StudyView({ studyId }: { studyId: string }) {
 
       <section>
         <h2 className="mb-2 text-lg font-semibold">Cases</h2>
-        <table data-testid="cases" className="w-full rounded-lg border border-slate-200 bg-white text-sm">
+        <table
+          data-testid="cases"
+          className="w-full rounded-lg border border-slate-200 bg-white text-sm"
+        >
           <thead className="bg-slate-100 text-left text-slate-600">
             <tr>
               <th className="px-4 py-2">Case</th>
@@ -118,7 +126,13 @@ export function StudyView({ studyId }: { studyId: string }) {
                 <td className="px-4 py-2">
                   <StatusBadge status={c.status} />
                 </td>
-                <td className="px-4 py-2 text-slate-600">{c.findingTags.join(", ") || "normal"}</td>
+                <td className="px-4 py-2 text-slate-600">
+                  {c.findingTags.length > 0
+                    ? c.findingTags.join(", ")
+                    : c.isAbnormal === false
+                      ? "normal"
+                      : "unlabelled"}
+                </td>
                 <td className="px-4 py-2 text-red-700">{c.problem}</td>
               </tr>
             ))}

@@ -14,7 +14,9 @@ const handler = (req: Request) =>
     req,
     createContext: async () => {
       const authorization = req.headers.get("authorization") ?? "";
-      const token = authorization.toLowerCase().startsWith("bearer ") ? authorization.slice(7).trim() : "";
+      const token = authorization.toLowerCase().startsWith("bearer ")
+        ? authorization.slice(7).trim()
+        : "";
       const userId = token ? await resolveApiToken(getDb(), token) : null;
       return createInnerContext({ userId });
     },

@@ -1,0 +1,51 @@
+/**
+ * Runs `npm start`'s script for the end-to-end tests on a fresh database: a new database
+ * on DATABASE_URL's server when it is set, else a new embedded PostgreSQL in a temporary
+ * folder. Everything is removed when Playwright stops it.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createDatabase, dropDatabase, withDatabase } from "../../server/db/admin";
+import { parseDatabaseUrl } from "../../server/db/connection";
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), "blindread-e2e-"));
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  PORT: process.env.E2E_PORT ?? "3107",
+  HOST: "127.0.0.1",
+  BLINDREAD_DATA_DIR: path.join(tmp, "data"),
+  BLINDREAD_STORAGE_DIR: path.join(tmp, "storage"),
+  BLINDREAD_PG_PORT: String(56_000 + Math.floor(Math.random() * 2_000)),
+  BLINDREAD_DEMO_CASES: "4",
+  WORKER_BATCH_SIZE: "4",
+};
+
+let dropFresh: (() => Promise<void>) | undefined;
+if (process.env.DATABASE_URL) {
+  const name = `blindread_e2e_${Date.now()}_${randomBytes(3).toString("hex")}`;
+  const server = parseDatabaseUrl(process.env.DATABASE_URL);
+  await createDatabase(server, name);
+  env.DATABASE_URL = withDatabase(process.env.DATABASE_URL, name);
+  dropFresh = () => dropDatabase(server, name);
+}
+
+const child = spawn(path.join("node_modules", ".bin", "tsx"), ["scripts/start.ts"], {
+  stdio: "inherit",
+  env,
+});
+let stopping = false;
+const cleanUp = async (code: number) => {
+  await dropFresh?.().catch((e) => console.error("could not drop the e2e database:", e));
+  rmSync(tmp, { recursive: true, force: true });
+  process.exit(code);
+};
+child.on("exit", (code) => void cleanUp(stopping ? 0 : (code ?? 1)));
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.on(signal, () => {
+    stopping = true;
+    child.kill("SIGTERM");
+  });
+}

@@ -1,0 +1,115 @@
+import { expect, test, type Page } from "@playwright/test";
+import { ADMIN, READER, ReaderPage, SignInPage } from "./pages";
+
+test.describe.configure({ mode: "serial" });
+
+// The server runs the demo with BLINDREAD_DEMO_CASES=4 (tests/e2e/serve.ts), plus the
+// demo's one deliberately corrupt case: 4 readable cases, 2 reports each.
+const READABLE_CASES = 4;
+const ITEMS = READABLE_CASES * 2;
+
+async function openDemoStudy(page: Page) {
+  await page.goto("/admin");
+  await page.getByRole("link", { name: /Demo: synthetic chest radiographs/ }).click();
+  await expect(
+    page.getByRole("heading", { name: "Demo: synthetic chest radiographs" }),
+  ).toBeVisible();
+}
+
+test("wrong credentials get one generic message", async ({ page }) => {
+  const signIn = new SignInPage(page);
+  await signIn.signIn({ email: ADMIN.email, password: "not the password" });
+  await expect(page.getByTestId("sign-in-error")).toHaveText("E-mail or password is incorrect.");
+  await signIn.signIn({ email: "nobody@blindread.local", password: ADMIN.password });
+  await expect(page.getByTestId("sign-in-error")).toHaveText("E-mail or password is incorrect.");
+});
+
+test("the admin sees the demo study open, with the corrupt case failed and its reason", async ({
+  page,
+}) => {
+  await new SignInPage(page).signInAs(ADMIN, /\/admin$/);
+  await openDemoStudy(page);
+  // The worker writes the AI reports, then the study opens by itself.
+  await expect(page.getByText("open", { exact: true }).first()).toBeVisible({ timeout: 60_000 });
+  const failedRow = page.getByTestId("cases").getByRole("row").filter({ hasText: "failed" });
+  await expect(failedRow).toHaveCount(1);
+  await expect(failedRow).toContainText("could not be decoded");
+  await expect(page.getByTestId("cases").getByRole("row").filter({ hasText: "ready" })).toHaveCount(
+    READABLE_CASES,
+  );
+});
+
+test("a reader rates every item by keyboard, blind, and the admin sees the rates", async ({
+  page,
+  browser,
+}) => {
+  const seen: { url: string; body: string }[] = [];
+  page.on("response", async (res) => {
+    const type = res.headers()["content-type"] ?? "";
+    if (type.includes("json") || type.includes("text/html") || type.includes("text/x-component")) {
+      seen.push({ url: res.url(), body: await res.text().catch(() => "") });
+    }
+  });
+
+  await new SignInPage(page).signInAs(READER, /\/read$/);
+  await page.getByRole("link", { name: "Start" }).click();
+  const reader = new ReaderPage(page);
+
+  // Plan: item k gets level ((k - 1) mod 4) + 1, so across 8 items each level twice.
+  const keys = ["1", "b", "3", "d"] as const;
+  for (let k = 1; k <= ITEMS; k++) {
+    await reader.expectAt(k, ITEMS);
+    await expect(page.getByTestId("report")).toContainText("Findings:");
+    await expect(page.getByRole("img", { name: /Chest radiograph/ })).toBeVisible();
+    await reader.rateByKeyboard(keys[(k - 1) % 4]!);
+    if (k === 1) await page.keyboard.press("Enter"); // a double submit must not store twice
+  }
+  await expect(page.getByText(`All ${ITEMS} items are rated`)).toBeVisible();
+
+  // Going back shows the stored rating, and it can still be changed.
+  await page.keyboard.press("ArrowLeft");
+  await reader.expectAt(ITEMS - 1, ITEMS);
+  await expect(page.getByRole("radio", { checked: true })).toContainText("C");
+  await page.getByRole("button", { name: "Finish study" }).click();
+  await expect(page.getByText("You have finished this study")).toBeVisible();
+
+  // Nothing the reader's browser received names the source or the model.
+  const forbidden = [
+    "blindread-demo-cxr",
+    "GROUND_TRUTH",
+    "demo model",
+    "modelId",
+    "provider",
+    "generationMs",
+  ];
+  const readerResponses = seen.filter((r) => !r.url.includes("/_next/static/"));
+  expect(readerResponses.length).toBeGreaterThan(ITEMS);
+  for (const { url, body } of readerResponses) {
+    for (const word of forbidden) expect(body, `${word} in ${url}`).not.toContain(word);
+  }
+  const imageUrls = await page
+    .locator("img")
+    .evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).src));
+  for (const src of imageUrls) expect(src).toMatch(/\/api\/images\/[A-Za-z0-9_-]{16,}$/);
+
+  // The reader cannot reach the admin pages or procedures.
+  await page.goto("/admin");
+  await expect(page.getByRole("heading", { name: "Admins only" })).toBeVisible();
+  const res = await page.request.get("/api/trpc/studies.list");
+  expect(res.status()).toBe(403);
+
+  // The admin sees the reader's ratings counted per source.
+  const adminContext = await browser.newContext();
+  const adminPage = await adminContext.newPage();
+  await new SignInPage(adminPage).signInAs(ADMIN, /\/admin$/);
+  await openDemoStudy(adminPage);
+  const results = adminPage.getByTestId("results");
+  await expect(results.getByRole("row")).toHaveCount(3);
+  for (const source of [/Ground truth/, /demo model/]) {
+    const row = results.getByRole("row").filter({ hasText: source });
+    await expect(row.getByRole("cell").nth(1)).toHaveText(String(READABLE_CASES));
+    await expect(row.getByTestId("success")).toHaveText(/^\d+\.\d% \[\d+\.\d%, \d+\.\d%\]$/);
+  }
+  await expect(adminPage.getByTestId("per-reader")).toContainText("R1 · Demo Reader 1");
+  await adminContext.close();
+});

@@ -1,0 +1,97 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { authenticateWithPassword, resolveApiToken } from "@/server/auth/mutations";
+import { db, uniqueEmail } from "./helpers";
+
+const exec = promisify(execFile);
+
+/** Runs `npx blindread ...` as a user would, against the test database. */
+async function cli(...args: string[]) {
+  try {
+    const { stdout, stderr } = await exec("node", ["bin/blindread.mjs", ...args], {
+      env: { ...process.env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe("npx blindread", () => {
+  it("creates a user who can then sign in", async () => {
+    const email = uniqueEmail("cli");
+    const result = await cli(
+      "users",
+      "create",
+      "--email",
+      email,
+      "--role",
+      "reader",
+      "--password",
+      "cli password 1",
+    );
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.stdout).toContain(`created reader ${email}`);
+    await expect(
+      authenticateWithPassword(db(), { email, password: "cli password 1" }),
+    ).resolves.toMatchObject({
+      role: "READER",
+    });
+  });
+
+  it("prints a token once, which works until it is revoked", async () => {
+    const email = uniqueEmail("cli-admin");
+    await cli(
+      "users",
+      "create",
+      "--email",
+      email,
+      "--role",
+      "ADMIN",
+      "--password",
+      "cli password 2",
+    );
+    const created = await cli("tokens", "create", "--email", email);
+    expect(created.code).toBe(0);
+    const token = created.stdout.trim();
+    expect(token).toMatch(/^br_[A-Za-z0-9_-]{40,}$/);
+    const user = await db().user.findUniqueOrThrow({ where: { email } });
+    await expect(resolveApiToken(db(), token)).resolves.toBe(user.id);
+
+    const revoked = await cli("tokens", "revoke", token);
+    expect(revoked.stdout).toContain("revoked 1 token");
+    await expect(resolveApiToken(db(), token)).resolves.toBeNull();
+    expect((await cli("tokens", "revoke", token)).code).toBe(1);
+  });
+
+  it("explains bad input and exits non-zero, creating nothing", async () => {
+    const email = uniqueEmail("cli-bad");
+    const short = await cli(
+      "users",
+      "create",
+      "--email",
+      email,
+      "--role",
+      "reader",
+      "--password",
+      "short",
+    );
+    expect(short.code).toBe(1);
+    expect(short.stderr).toContain("at least 8 characters");
+    const badRole = await cli(
+      "users",
+      "create",
+      "--email",
+      email,
+      "--role",
+      "owner",
+      "--password",
+      "long enough pw",
+    );
+    expect(badRole.code).not.toBe(0);
+    expect(badRole.stderr).toMatch(/Allowed choices are ADMIN, READER/);
+    expect(await db().user.count({ where: { email } })).toBe(0);
+  });
+});
