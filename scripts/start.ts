@@ -54,7 +54,15 @@ function needsBuild(): boolean {
   const buildId = path.join(root, ".next", "BUILD_ID");
   if (!existsSync(buildId)) return true;
   const built = statSync(buildId).mtimeMs;
-  const sources = ["app", "server", "next.config.js", "package-lock.json", "prisma"];
+  const sources = [
+    "app",
+    "components",
+    "server",
+    "next.config.js",
+    "postcss.config.js",
+    "package-lock.json",
+    "prisma",
+  ];
   return sources.some((s) => {
     const full = path.join(root, s);
     if (!existsSync(full)) return false;
