@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { OpenApiMeta } from "trpc-to-openapi";
 import { ZodError } from "zod";
-import { getActiveUser, resolveApiToken } from "../auth/mutations";
+import { getActiveUser, resolveApiToken } from "../auth/data";
 import type { SessionUser } from "../auth/schema";
 import { getDb, type Db } from "../db/client";
 import { AppError, type AppErrorCode } from "../errors";

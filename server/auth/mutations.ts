@@ -53,7 +53,8 @@ export async function authenticateWithPassword(
   return { id: user.id, email: user.email, name: user.name, role: user.role };
 }
 
-const TOKEN_PREFIX = "br_";
+/** Tokens start with this, so leaked ones are recognisable (e.g. by secret scanners). */
+export const TOKEN_PREFIX = "br_";
 
 export function hashApiToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
@@ -90,25 +91,4 @@ export async function revokeApiToken(db: DbClient, tokenOrId: string): Promise<n
     data: { revokedAt: new Date() },
   });
   return result.count;
-}
-
-/** The token's user id, or null if the token is unknown or revoked. */
-export async function resolveApiToken(db: DbClient, token: string): Promise<string | null> {
-  if (!token.startsWith(TOKEN_PREFIX)) return null;
-  const row = await db.apiToken.findUnique({
-    where: { tokenHash: hashApiToken(token) },
-    select: { id: true, userId: true, revokedAt: true },
-  });
-  if (!row || row.revokedAt) return null;
-  await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
-  return row.userId;
-}
-
-/** The user behind a session or token, re-read from the database on every request. */
-export async function getActiveUser(db: DbClient, userId: string): Promise<SessionUser | null> {
-  const user = await db.user.findFirst({
-    where: { id: userId, isActive: true },
-    select: userSelect,
-  });
-  return user;
 }

@@ -1,5 +1,5 @@
 import { getDb } from "../db/client";
-import { getActiveUser } from "./mutations";
+import { getActiveUser } from "./data";
 import { getSessionUserId } from "./request";
 import type { SessionUser } from "./schema";
 

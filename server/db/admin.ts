@@ -53,3 +53,17 @@ export async function migrateDatabase(url: string): Promise<void> {
 export function withDatabase(url: string, database: string): string {
   return formatDatabaseUrl({ ...parseDatabaseUrl(url), database });
 }
+
+/**
+ * Tests create and drop databases: refuse anything but a server on this machine, so a
+ * production DATABASE_URL left in a shell cannot be touched by `npm test`.
+ */
+export function assertLocalServer(server: ConnectionFields): void {
+  const isLocal =
+    /^(localhost|127\.\d+\.\d+\.\d+|::1|\[::1\])$/.test(server.host) || server.host.startsWith("/");
+  if (!isLocal) {
+    throw new Error(
+      `Refusing to create test databases on ${server.host}: tests only use a PostgreSQL on this machine`,
+    );
+  }
+}

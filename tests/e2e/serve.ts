@@ -8,7 +8,12 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createDatabase, dropDatabase, withDatabase } from "../../server/db/admin";
+import {
+  assertLocalServer,
+  createDatabase,
+  dropDatabase,
+  withDatabase,
+} from "../../server/db/admin";
 import { parseDatabaseUrl } from "../../server/db/connection";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "blindread-e2e-"));
@@ -27,6 +32,7 @@ let dropFresh: (() => Promise<void>) | undefined;
 if (process.env.DATABASE_URL) {
   const name = `blindread_e2e_${Date.now()}_${randomBytes(3).toString("hex")}`;
   const server = parseDatabaseUrl(process.env.DATABASE_URL);
+  assertLocalServer(server);
   await createDatabase(server, name);
   env.DATABASE_URL = withDatabase(process.env.DATABASE_URL, name);
   dropFresh = () => dropDatabase(server, name);

@@ -4,9 +4,9 @@ import {
   createApiToken,
   createUser,
   hashApiToken,
-  resolveApiToken,
   revokeApiToken,
 } from "@/server/auth/mutations";
+import { resolveApiToken } from "@/server/auth/data";
 import { db, makeUser, uniqueEmail } from "./helpers";
 
 describe("users and passwords", () => {

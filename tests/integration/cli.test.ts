@@ -1,7 +1,8 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { authenticateWithPassword, resolveApiToken } from "@/server/auth/mutations";
+import { authenticateWithPassword } from "@/server/auth/mutations";
+import { resolveApiToken } from "@/server/auth/data";
 import { db, uniqueEmail } from "./helpers";
 
 const exec = promisify(execFile);

@@ -4,7 +4,12 @@ import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { formatDatabaseUrl, parseDatabaseUrl } from "../../server/db/connection";
-import { createDatabase, dropDatabase, migrateDatabase } from "../../server/db/admin";
+import {
+  assertLocalServer,
+  createDatabase,
+  dropDatabase,
+  migrateDatabase,
+} from "../../server/db/admin";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "../../server/db/embedded";
 
 declare module "vitest" {
@@ -23,6 +28,7 @@ export default async function setup(project: TestProject) {
   let server;
   if (process.env.DATABASE_URL) {
     server = parseDatabaseUrl(process.env.DATABASE_URL);
+    assertLocalServer(server);
   } else {
     tmpDir = mkdtempSync(path.join(os.tmpdir(), "blindread-test-pg-"));
     embedded = await startEmbeddedPostgres({

@@ -1,7 +1,7 @@
 import { createOpenApiFetchHandler } from "trpc-to-openapi";
 import { appRouter } from "@/server/api/root";
 import { createInnerContext } from "@/server/api/trpc";
-import { resolveApiToken } from "@/server/auth/mutations";
+import { resolveApiToken } from "@/server/auth/data";
 import { getDb } from "@/server/db/client";
 
 export const dynamic = "force-dynamic";
