@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { readdir } from "node:fs/promises";
 import { promisify } from "node:util";
 import pg from "pg";
 import { formatDatabaseUrl, parseDatabaseUrl, type ConnectionFields } from "./connection";
@@ -40,8 +41,36 @@ export async function dropDatabase(server: ConnectionFields, name: string): Prom
   );
 }
 
-/** Applies the committed migrations with `prisma migrate deploy` (the JS engine, no downloads). */
+/** Names of the committed migrations that the database has not applied yet. */
+export async function listPendingMigrations(
+  url: string,
+  dir = "prisma/migrations",
+): Promise<string[]> {
+  const committed = (await readdir(dir, { withFileTypes: true }))
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name);
+  const client = new pg.Client(parseDatabaseUrl(url));
+  await client.connect();
+  try {
+    const exists = await client.query("SELECT to_regclass('public._prisma_migrations') AS t");
+    if (!exists.rows[0]?.t) return committed;
+    const applied = await client.query<{ migration_name: string }>(
+      "SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL",
+    );
+    const done = new Set(applied.rows.map((r) => r.migration_name));
+    return committed.filter((name) => !done.has(name));
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Applies the committed migrations with `prisma migrate deploy` (the JS engine, no downloads).
+ * The CLI lingers about 10 s after its work (a timer in its WebAssembly engine), so it is
+ * only run when a migration is actually pending.
+ */
 export async function migrateDatabase(url: string): Promise<void> {
+  if ((await listPendingMigrations(url)).length === 0) return;
   await run("npx", ["prisma", "migrate", "deploy"], {
     env: { ...process.env, DATABASE_URL: url },
     cwd: process.cwd(),
