@@ -29,7 +29,7 @@ export default defineConfig({
   },
   webServer: {
     // `npm start` itself, on a fresh database, so the test covers the real start path.
-    command: "npx tsx tests/e2e/serve.ts",
+    command: "node --import tsx tests/e2e/serve.ts",
     url: `http://127.0.0.1:${port}/api/health`,
     timeout: 600_000,
     reuseExistingServer: false,

@@ -195,7 +195,8 @@ async function main() {
       ...env,
       NODE_ENV: isDev ? "development" : "production",
     });
-    spawnChild("worker", path.join(root, "node_modules", ".bin", "tsx"), ["workers/main.ts"], env);
+    // `node --import tsx` rather than the tsx CLI: one process, so signals reach it directly.
+    spawnChild("worker", process.execPath, ["--import", "tsx", "workers/main.ts"], env);
 
     await waitForHealth(publicUrl, isDev ? 120_000 : 60_000);
     const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);

