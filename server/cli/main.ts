@@ -1,3 +1,5 @@
+import { createWriteStream } from "node:fs";
+import { pipeline } from "node:stream/promises";
 import { Command, Option } from "commander";
 import { ZodError } from "zod";
 import { createApiToken, createUser, revokeApiToken } from "../auth/mutations";
@@ -81,6 +83,29 @@ demo
     await withDb(async () => {
       const { seedDemoAndEnqueue } = await import("../demo/seed-and-queue");
       await seedDemoAndEnqueue((line) => console.log(line));
+    });
+  });
+
+program
+  .command("export")
+  .description("export a study's unblinded ratings (recorded with who and when)")
+  .argument("<study>", "study id")
+  .addOption(
+    new Option("--format <format>", "csv, jsonl, or bundle (zip)")
+      .choices(["csv", "jsonl", "bundle"])
+      .default("csv"),
+  )
+  .option("--out <file>", "write to this file instead of standard output")
+  .action(async (studyId: string, opts: { format: string; out?: string }) => {
+    if (opts.format === "bundle" && !opts.out && process.stdout.isTTY) {
+      fail("a bundle is a zip file: give --out <file> or redirect standard output");
+    }
+    await withDb(async (db) => {
+      const { exportStudy, cliActor } = await import("../exports/mutations");
+      const result = await exportStudy(db, { studyId, format: opts.format }, cliActor());
+      const target = opts.out ? createWriteStream(opts.out) : process.stdout;
+      await pipeline(result.stream, target);
+      if (opts.out) console.error(`wrote ${opts.out}`);
     });
   });
 

@@ -7,7 +7,9 @@ import { NORMAL_FINDINGS, type Findings } from "@/server/demo/findings";
 import { renderPhantom } from "@/server/demo/phantom";
 import { readModelCard } from "@/server/demo/seed";
 import { storeFile } from "@/server/storage";
-import { addCase, createStudy, registerModel } from "@/server/studies/mutations";
+import { addCase, createStudy, openStudy, registerModel } from "@/server/studies/mutations";
+import { createCaller } from "@/server/api/root";
+import { createInnerContext } from "@/server/api/trpc";
 
 export const DEMO_MODEL_DIR = path.resolve("models/demo-cxr");
 
@@ -74,4 +76,48 @@ export async function makeStudy(opts: {
     generationJobIds.push(...added.generationJobIds);
   }
   return { studyId: study.id, modelId: model.id, generationJobIds };
+}
+
+const caller = (userId: string) => createCaller(createInnerContext({ userId }));
+
+/** A study with AI reports written directly (the worker has its own tests), opened. */
+export async function openedStudy(readers: number, cases: number) {
+  const readerUsers = await Promise.all(Array.from({ length: readers }, () => makeUser("READER")));
+  const study = await makeStudy({
+    readerIds: readerUsers.map((r) => r.id),
+    cases: Array.from({ length: cases }, (_, i) => ({
+      groundTruth: `Findings: Ground truth ${i}. Impression: Normal.`,
+    })),
+  });
+  const caseRows = await db().case.findMany({
+    where: { studyId: study.studyId },
+    select: { id: true },
+  });
+  for (const c of caseRows) {
+    await db().report.create({
+      data: {
+        caseId: c.id,
+        source: "AI",
+        modelId: study.modelId,
+        text: "Findings: Model text. Impression: Normal.",
+        provider: "cpu",
+        generationMs: 12,
+      },
+    });
+  }
+  await db().generationJob.updateMany({
+    where: { case: { studyId: study.studyId } },
+    data: { status: "SUCCEEDED" },
+  });
+  await openStudy(db(), study.studyId);
+  return { ...study, readers: readerUsers };
+}
+
+export async function readAll(userId: string) {
+  const [list] = await caller(userId).reading.list();
+  if (!list) throw new Error("no reading list");
+  const items = [];
+  for (let p = 1; p <= list.total; p++)
+    items.push(await caller(userId).reading.get({ studyToken: list.studyToken, position: p }));
+  return { list, items };
 }

@@ -2,52 +2,9 @@ import { TRPCError } from "@trpc/server";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createCaller } from "@/server/api/root";
 import { createInnerContext } from "@/server/api/trpc";
-import { openStudy } from "@/server/studies/mutations";
-import { db, makeStudy, makeUser } from "./helpers";
+import { db, makeUser, openedStudy, readAll } from "./helpers";
 
 const as = (userId: string) => createCaller(createInnerContext({ userId }));
-
-/** A study with AI reports written directly (the worker has its own tests), opened. */
-async function openedStudy(readers: number, cases: number) {
-  const readerUsers = await Promise.all(Array.from({ length: readers }, () => makeUser("READER")));
-  const study = await makeStudy({
-    readerIds: readerUsers.map((r) => r.id),
-    cases: Array.from({ length: cases }, (_, i) => ({
-      groundTruth: `Findings: Ground truth ${i}. Impression: Normal.`,
-    })),
-  });
-  const caseRows = await db().case.findMany({
-    where: { studyId: study.studyId },
-    select: { id: true },
-  });
-  for (const c of caseRows) {
-    await db().report.create({
-      data: {
-        caseId: c.id,
-        source: "AI",
-        modelId: study.modelId,
-        text: "Findings: Model text. Impression: Normal.",
-        provider: "cpu",
-        generationMs: 12,
-      },
-    });
-  }
-  await db().generationJob.updateMany({
-    where: { case: { studyId: study.studyId } },
-    data: { status: "SUCCEEDED" },
-  });
-  await openStudy(db(), study.studyId);
-  return { ...study, readers: readerUsers };
-}
-
-async function readAll(userId: string) {
-  const [list] = await as(userId).reading.list();
-  if (!list) throw new Error("no reading list");
-  const items = [];
-  for (let p = 1; p <= list.total; p++)
-    items.push(await as(userId).reading.get({ studyToken: list.studyToken, position: p }));
-  return { list, items };
-}
 
 describe("blinded reading", () => {
   let study: Awaited<ReturnType<typeof openedStudy>>;
