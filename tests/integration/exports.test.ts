@@ -26,12 +26,16 @@ function parseCsv(csv: string): string[][] {
       for (let i = 0; i < line.length; i++) {
         const ch = line[i]!;
         if (quoted) {
-          if (ch === '"' && line[i + 1] === '"') ((field += '"'), i++);
-          else if (ch === '"') quoted = false;
+          if (ch === '"' && line[i + 1] === '"') {
+            field += '"';
+            i++;
+          } else if (ch === '"') quoted = false;
           else field += ch;
         } else if (ch === '"') quoted = true;
-        else if (ch === ",") (out.push(field), (field = ""));
-        else field += ch;
+        else if (ch === ",") {
+          out.push(field);
+          field = "";
+        } else field += ch;
       }
       out.push(field);
       return out;
