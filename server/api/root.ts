@@ -1,3 +1,4 @@
+import { exportsRouter } from "../exports/router";
 import { readingRouter } from "../reading/router";
 import { resultsRouter } from "../results/router";
 import { studiesRouter } from "../studies/router";
@@ -7,6 +8,7 @@ export const appRouter = router({
   studies: studiesRouter,
   reading: readingRouter,
   results: resultsRouter,
+  exports: exportsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -21,21 +21,30 @@ export async function rateItem(db: Db, userId: string, input: unknown) {
 async function saveRating(
   db: Db,
   userId: string,
-  { itemToken, level }: { itemToken: string; level: RatingLevel },
+  { itemToken, level, activeMs }: { itemToken: string; level: RatingLevel; activeMs?: number },
 ) {
   return db.$transaction(async (tx) => {
     const item = await tx.readingItem.findFirst({
       where: { token: itemToken, studyReader: { userId }, study: { status: "OPEN" } },
-      select: { id: true, studyReaderId: true, studyReader: { select: { finishedAt: true } } },
+      select: {
+        id: true,
+        studyReaderId: true,
+        studyReader: { select: { finishedAt: true } },
+        rating: { select: { activeMs: true } },
+      },
     });
     if (!item) throw new AppError("NOT_FOUND", "This item is not in your reading list");
     if (item.studyReader.finishedAt) {
       throw new AppError("CONFLICT", "You have finished this study; ratings can no longer change");
     }
+    // The browser sends its running total for the item, so the larger value wins: a
+    // retried request cannot count the same seconds twice.
+    const previous = item.rating?.activeMs ?? null;
+    const time = activeMs === undefined ? previous : Math.max(previous ?? 0, activeMs);
     await tx.rating.upsert({
       where: { itemId: item.id },
-      create: { itemId: item.id, level },
-      update: { level },
+      create: { itemId: item.id, level, activeMs: time },
+      update: { level, activeMs: time },
     });
     // Sequential: a transaction is one connection, which runs one query at a time.
     const rated = await tx.readingItem.count({

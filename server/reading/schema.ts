@@ -43,6 +43,13 @@ export const getItemInput = z.object({
 export const rateItemInput = z.object({
   itemToken: opaqueToken,
   level: ratingLevelSchema,
+  /** Active (not idle) time on the item so far in this page session, milliseconds. */
+  activeMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 3600 * 1000)
+    .optional(),
 });
 
 export const rateItemOutput = z.object({ rated: z.number().int(), total: z.number().int() });

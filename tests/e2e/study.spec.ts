@@ -111,5 +111,16 @@ test("a reader rates every item by keyboard, blind, and the admin sees the rates
     await expect(row.getByTestId("success")).toHaveText(/^\d+\.\d% \[\d+\.\d%, \d+\.\d%\]$/);
   }
   await expect(adminPage.getByTestId("per-reader")).toContainText("R1 · Demo Reader 1");
+
+  // The admin's unblinded CSV holds the reader's 8 ratings, and the download is recorded.
+  const studyId = adminPage.url().split("/").pop()!;
+  const csv = await adminPage.request.get(`/api/v1/studies/${studyId}/export?format=csv`);
+  expect(csv.status()).toBe(200);
+  const lines = (await csv.text()).trim().split("\n");
+  expect(lines[0]).toMatch(/^study_id,study_name,reader,case_id,source,/);
+  expect(lines).toHaveLength(ITEMS + 1);
+  expect(lines.slice(1).every((l) => l.includes(",R1,"))).toBe(true);
+  await adminPage.reload();
+  await expect(adminPage.getByTestId("export-records")).toContainText(ADMIN.email);
   await adminContext.close();
 });

@@ -81,6 +81,24 @@ describe("blinded reading", () => {
     expect(ratings[0]!.level).toBe("C");
   });
 
+  it("keeps the largest active time the browser reported, so retries never add time twice", async () => {
+    const reader = study.readers[0]!;
+    const [list] = await as(reader.id).reading.list();
+    const item = await as(reader.id).reading.get({ studyToken: list!.studyToken, position: 3 });
+    const stored = async () =>
+      (await db().rating.findFirstOrThrow({ where: { item: { token: item.itemToken } } })).activeMs;
+    await as(reader.id).reading.rate({ itemToken: item.itemToken, level: "A", activeMs: 5_000 });
+    await as(reader.id).reading.rate({ itemToken: item.itemToken, level: "A", activeMs: 5_000 });
+    expect(await stored()).toBe(5_000);
+    await as(reader.id).reading.rate({ itemToken: item.itemToken, level: "B", activeMs: 7_500 });
+    expect(await stored()).toBe(7_500);
+    // After a reload the browser starts counting from zero again.
+    await as(reader.id).reading.rate({ itemToken: item.itemToken, level: "B", activeMs: 1_000 });
+    expect(await stored()).toBe(7_500);
+    await as(reader.id).reading.rate({ itemToken: item.itemToken, level: "B" });
+    expect(await stored()).toBe(7_500);
+  });
+
   it("rejects a rating outside the scale or for someone else's item, storing nothing", async () => {
     const [r1, r2] = study.readers;
     const [list] = await as(r1!.id).reading.list();

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useState } from "react";
 import { useTRPC } from "@/components/trpc";
+import { useActiveTime } from "@/components/use-active-time";
 import { RATING_SCALE, type RatingLevelValue } from "@/server/reading/scale";
 
 const KEY_TO_LEVEL: Record<string, RatingLevelValue> = {
@@ -25,6 +26,7 @@ export function Reader({ studyToken }: { studyToken: string }) {
 
   const itemQuery = useQuery(trpc.reading.get.queryOptions({ studyToken, position }));
   const item = itemQuery.data;
+  const activeTimeOf = useActiveTime(item?.itemToken);
 
   useEffect(() => {
     setSelected(item?.rating ?? null);
@@ -65,8 +67,12 @@ export function Reader({ studyToken }: { studyToken: string }) {
 
   const save = useCallback(() => {
     if (!item || !selected || !item.canChange || rate.isPending) return;
-    rate.mutate({ itemToken: item.itemToken, level: selected });
-  }, [item, selected, rate]);
+    rate.mutate({
+      itemToken: item.itemToken,
+      level: selected,
+      activeMs: activeTimeOf(item.itemToken),
+    });
+  }, [item, selected, rate, activeTimeOf]);
 
   const go = useCallback(
     (delta: number) => {
