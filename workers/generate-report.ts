@@ -11,135 +11,151 @@ export interface ServedModel {
   model: LoadedReportModel;
 }
 
+export interface QueuedJob {
+  data: unknown;
+  /** True when the queue will not retry this job again after a failure. */
+  isLastAttempt: boolean;
+}
+
 type Log = (line: string) => void;
 
-interface Prepared {
+interface Claimed {
   generationJobId: string;
   caseId: string;
   studyId: string;
   image: Buffer;
 }
 
+const DECODE_FAILURE =
+  "The image could not be decoded (corrupt or not an image); replace the file and retry";
+
 /**
- * Runs one batch of report-generation jobs: skips what is already done, fails at once
- * what cannot succeed (missing or undecodable image) with a reason the admin can act on,
- * and writes each report and its job state in one transaction.
+ * Runs one batch of report-generation jobs: skips what is done or claimed by another
+ * worker, fails at once what cannot succeed (missing or undecodable image) with a reason
+ * the admin can act on, and writes each report and its job state in one transaction. On
+ * an unexpected error the claimed jobs go back to the queue, or fail on their last attempt,
+ * and the error is rethrown so the queue retries with backoff.
  */
 export async function runGenerateReportBatch(
   db: Db,
   served: ServedModel,
-  payloads: readonly unknown[],
+  jobs: readonly QueuedJob[],
   log: Log,
 ): Promise<void> {
-  const prepared: Prepared[] = [];
+  const claimed: Claimed[] = [];
   const studies = new Set<string>();
-  for (const payload of payloads) {
-    const parsed = generateReportJob.payload.safeParse(payload);
-    if (!parsed.success) {
-      log(`dropping a job with an unreadable payload: ${JSON.stringify(payload)}`);
-      continue;
+  try {
+    for (const job of jobs) {
+      const item = await claim(db, served, job.data, log);
+      if (!item) continue;
+      studies.add(item.studyId);
+      if ("image" in item) claimed.push(item);
     }
-    const job = await db.generationJob.findUnique({
-      where: { id: parsed.data.generationJobId },
-      select: {
-        id: true,
-        status: true,
-        modelId: true,
-        case: { select: { id: true, studyId: true, imagePath: true } },
-      },
-    });
-    if (!job || job.status === "SUCCEEDED" || job.status === "FAILED") continue;
-    if (job.modelId !== served.id) {
-      // Another worker serves that model; throwing makes the queue retry it later.
-      throw new Error(`Job ${job.id} needs model ${job.modelId}, this worker serves ${served.id}`);
+    if (claimed.length > 0) {
+      const texts = await generateTolerantly(served.model, claimed, db, log);
+      for (const [i, item] of claimed.entries()) {
+        const result = texts[i];
+        if (result) await saveReport(db, served, item, result.text, result.ms);
+      }
     }
-    studies.add(job.case.studyId);
-    const exists = await db.report.findUnique({
-      where: { caseId_modelId: { caseId: job.case.id, modelId: served.id } },
-      select: { id: true },
-    });
-    if (exists) {
-      await transitionGenerationJob(db, job.id, "SUCCEEDED");
-      continue;
+  } catch (error) {
+    const isLast = jobs.some((j) => j.isLastAttempt);
+    const reason = error instanceof Error ? error.message : String(error);
+    log(`batch failed (${isLast ? "giving up" : "will retry"}): ${reason}`);
+    for (const item of claimed) {
+      await transitionGenerationJob(
+        db,
+        item.generationJobId,
+        isLast ? "FAILED" : "QUEUED",
+        isLast ? { errorMessage: `Report generation failed repeatedly: ${reason}` } : {},
+      );
     }
-    await transitionGenerationJob(db, job.id, "RUNNING");
-    try {
-      const image = await readStoredFile(job.case.imagePath);
-      prepared.push({
-        generationJobId: job.id,
-        caseId: job.case.id,
-        studyId: job.case.studyId,
-        image,
-      });
-    } catch (error) {
-      log(`job ${job.id}: image missing: ${String(error)}`);
-      await transitionGenerationJob(db, job.id, "FAILED", {
-        errorMessage: "The image file is missing from the image store; re-import the case",
-      });
-    }
-  }
-
-  if (prepared.length > 0) {
-    const texts = await generateTolerantly(served.model, prepared, db, log);
-    for (const [i, item] of prepared.entries()) {
-      const result = texts[i];
-      if (!result) continue;
-      await saveReport(db, served, item, result.text, result.ms);
-    }
+    throw error;
   }
   for (const studyId of studies) {
     if (await openStudyIfReady(db, studyId)) log(`study ${studyId} is complete and now open`);
   }
 }
 
+/** Claims one job (QUEUED to RUNNING) and reads its image; null when there is nothing to do. */
+async function claim(
+  db: Db,
+  served: ServedModel,
+  payload: unknown,
+  log: Log,
+): Promise<Claimed | { studyId: string } | null> {
+  const parsed = generateReportJob.payload.safeParse(payload);
+  if (!parsed.success) {
+    log(`dropping a job with an unreadable payload: ${JSON.stringify(payload)}`);
+    return null;
+  }
+  const job = await db.generationJob.findUnique({
+    where: { id: parsed.data.generationJobId },
+    select: {
+      id: true,
+      modelId: true,
+      case: { select: { id: true, studyId: true, imagePath: true } },
+    },
+  });
+  if (!job || job.modelId !== served.id) return null;
+  const exists = await db.report.findUnique({
+    where: { caseId_modelId: { caseId: job.case.id, modelId: served.id } },
+    select: { id: true },
+  });
+  if (exists) {
+    await transitionGenerationJob(db, job.id, "SUCCEEDED");
+    return { studyId: job.case.studyId };
+  }
+  if (!(await transitionGenerationJob(db, job.id, "RUNNING"))) return null;
+  try {
+    const image = await readStoredFile(job.case.imagePath);
+    return { generationJobId: job.id, caseId: job.case.id, studyId: job.case.studyId, image };
+  } catch (error) {
+    log(`job ${job.id}: image missing: ${String(error)}`);
+    await transitionGenerationJob(db, job.id, "FAILED", {
+      errorMessage: "The image file is missing from the image store; re-import the case",
+    });
+    return { studyId: job.case.studyId };
+  }
+}
+
 /**
- * One batch through the model; if one image in it cannot be decoded, the images are run
- * one by one so only the bad case fails.
+ * One batch through the model; if an image in it cannot be decoded, the images are run
+ * one by one so only the bad cases fail.
  */
 async function generateTolerantly(
   model: LoadedReportModel,
-  prepared: Prepared[],
+  claimed: Claimed[],
   db: Db,
   log: Log,
 ): Promise<({ text: string; ms: number } | null)[]> {
   const started = performance.now();
   try {
-    const texts = await model.generate(prepared.map((p) => p.image));
-    const ms = Math.round((performance.now() - started) / prepared.length);
+    const texts = await model.generate(claimed.map((p) => p.image));
+    const ms = Math.round((performance.now() - started) / claimed.length);
     return texts.map((text) => ({ text, ms }));
   } catch (error) {
-    if (!(error instanceof ImageDecodeError) || prepared.length === 1) {
-      if (error instanceof ImageDecodeError) {
-        await failDecode(db, prepared[0]!, error, log);
-        return [null];
-      }
-      throw error;
-    }
+    if (!(error instanceof ImageDecodeError)) throw error;
   }
   const results: ({ text: string; ms: number } | null)[] = [];
-  for (const item of prepared) {
+  for (const item of claimed) {
     const t0 = performance.now();
     try {
       const [text] = await model.generate([item.image]);
       results.push({ text: text ?? "", ms: Math.round(performance.now() - t0) });
     } catch (error) {
       if (!(error instanceof ImageDecodeError)) throw error;
-      await failDecode(db, item, error, log);
+      log(`job ${item.generationJobId}: ${error.message}`);
+      await transitionGenerationJob(db, item.generationJobId, "FAILED", {
+        errorMessage: DECODE_FAILURE,
+      });
       results.push(null);
     }
   }
   return results;
 }
 
-async function failDecode(db: Db, item: Prepared, error: ImageDecodeError, log: Log) {
-  log(`job ${item.generationJobId}: ${error.message}`);
-  await transitionGenerationJob(db, item.generationJobId, "FAILED", {
-    errorMessage:
-      "The image could not be decoded (corrupt or not an image); replace the file and retry",
-  });
-}
-
-async function saveReport(db: Db, served: ServedModel, item: Prepared, text: string, ms: number) {
+async function saveReport(db: Db, served: ServedModel, item: Claimed, text: string, ms: number) {
   try {
     await db.$transaction(async (tx) => {
       await tx.report.create({

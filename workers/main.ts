@@ -3,8 +3,8 @@ import { getDb } from "../server/db/client";
 import { readModelCard } from "../server/demo/seed";
 import { getEnv, requireDatabaseUrl } from "../server/env";
 import { generateReportJob } from "../server/jobs/definitions";
-import { listQueuedGenerationJobIds } from "../server/jobs/mutations";
-import { enqueueReportGeneration, startQueue } from "../server/jobs/queue";
+import { recoverGenerationJobs } from "../server/jobs/mutations";
+import { enqueueReportGeneration, ensureReportQueue, startQueue } from "../server/jobs/queue";
 import { registerModel } from "../server/studies/mutations";
 import { runGenerateReportBatch } from "./generate-report";
 import { loadDemoModel } from "./models/demo-classifier";
@@ -30,18 +30,29 @@ async function main() {
   );
 
   const boss = await startQueue(url);
-  // Jobs whose enqueue was lost (a crash between commit and send) are found here; the
-  // handler skips any that turn out to be done already.
-  await enqueueReportGeneration(boss, await listQueuedGenerationJobIds(db));
+  const queue = await ensureReportQueue(boss, row.id);
+  // Jobs whose enqueue was lost (a crash between commit and send), or whose worker died
+  // mid-job, are found and sent again here and then every minute; sending is idempotent.
+  const recover = async () =>
+    enqueueReportGeneration(
+      boss,
+      db,
+      await recoverGenerationJobs(db, row.id, generateReportJob.expireInSeconds),
+    );
+  await recover();
+  const sweep = setInterval(
+    () => void recover().catch((e) => log(`recovery sweep failed: ${e}`)),
+    60_000,
+  );
 
   await boss.work(
-    generateReportJob.name,
-    { batchSize: env.WORKER_BATCH_SIZE, pollingIntervalSeconds: 0.5 },
+    queue,
+    { batchSize: env.WORKER_BATCH_SIZE, pollingIntervalSeconds: 0.5, includeMetadata: true },
     async (jobs) => {
       await runGenerateReportBatch(
         db,
         { id: row.id, model },
-        jobs.map((j) => j.data),
+        jobs.map((j) => ({ data: j.data, isLastAttempt: j.retryCount >= j.retryLimit })),
         log,
       );
     },
@@ -53,6 +64,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log(`${signal}: finishing jobs in flight, then stopping`);
+    clearInterval(sweep);
     await boss.stop({ graceful: true, wait: true, timeout: 30_000 });
     await model.close();
     await db.$disconnect();

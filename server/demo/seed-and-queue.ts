@@ -15,7 +15,7 @@ export async function seedDemoAndEnqueue(log: (line: string) => void): Promise<v
       includeCorruptCase: true,
     });
     if (result.created) {
-      await enqueueReportGeneration(boss, result.generationJobIds);
+      await enqueueReportGeneration(boss, db, result.generationJobIds);
       log(`demo seeded: ${env.BLINDREAD_DEMO_CASES} cases; the worker is writing their AI reports`);
     } else {
       log("demo already present; nothing to do");

@@ -5,7 +5,8 @@ import { z } from "zod";
  * are parsed when a job runs, because queued jobs outlive code changes.
  */
 export const generateReportJob = {
-  name: "generate-report",
+  /** One queue per model, so a worker only ever claims jobs for the model it has loaded. */
+  queueFor: (modelId: string) => `generate-report.${modelId}`,
   version: 1,
   payload: z.object({ generationJobId: z.string().min(1) }),
   /** A job not completed within this time is handed to another worker (e.g. after SIGKILL). */

@@ -1,16 +1,18 @@
 import type { JobStatus } from "@prisma/client";
 import type { DbClient } from "../db/client";
 
+/** Moves a generation job may make; anything else means another worker got there first. */
 const allowed: Record<JobStatus, readonly JobStatus[]> = {
-  QUEUED: ["RUNNING", "FAILED"],
-  RUNNING: ["SUCCEEDED", "FAILED", "QUEUED", "RUNNING"],
+  QUEUED: ["RUNNING", "SUCCEEDED", "FAILED"],
+  RUNNING: ["SUCCEEDED", "FAILED", "QUEUED"],
   SUCCEEDED: [],
   FAILED: ["QUEUED"],
 };
 
 /**
  * The one place a generation job changes state. Returns false when the job is not in a
- * state that allows the move (another worker got there first), so callers can stand down.
+ * state that allows the move, so callers can stand down: claiming (QUEUED to RUNNING)
+ * succeeds for exactly one worker.
  */
 export async function transitionGenerationJob(
   db: DbClient,
@@ -33,10 +35,25 @@ export async function transitionGenerationJob(
   return result.count === 1;
 }
 
-/** Generation jobs that are waiting, for the worker's start-up sweep. */
-export async function listQueuedGenerationJobIds(db: DbClient): Promise<string[]> {
+/**
+ * Puts back jobs whose worker vanished (killed, machine lost): RUNNING for longer than the
+ * queue's expiry. Returns the ids of every job of the model that is waiting, to re-send.
+ */
+export async function recoverGenerationJobs(
+  db: DbClient,
+  modelId: string,
+  staleAfterSeconds: number,
+): Promise<string[]> {
+  await db.generationJob.updateMany({
+    where: {
+      modelId,
+      status: "RUNNING",
+      startedAt: { lt: new Date(Date.now() - staleAfterSeconds * 1000) },
+    },
+    data: { status: "QUEUED" },
+  });
   const rows = await db.generationJob.findMany({
-    where: { status: "QUEUED" },
+    where: { modelId, status: "QUEUED" },
     select: { id: true },
   });
   return rows.map((r) => r.id);

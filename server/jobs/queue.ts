@@ -1,4 +1,5 @@
 import PgBoss from "pg-boss";
+import type { DbClient } from "../db/client";
 import { parseDatabaseUrl } from "../db/connection";
 import { generateReportJob } from "./definitions";
 
@@ -10,36 +11,51 @@ export function createQueue(url: string): PgBoss {
   });
 }
 
-/** Starts pg-boss (creating or migrating its schema) and makes sure the queues exist. */
+/** Starts pg-boss, which creates or migrates its own schema on first use. */
 export async function startQueue(url: string): Promise<PgBoss> {
   const boss = createQueue(url);
   boss.on("error", (error) => console.error("[queue]", error.message));
   await boss.start();
-  if (!(await boss.getQueue(generateReportJob.name))) {
-    await boss.createQueue(generateReportJob.name, {
-      name: generateReportJob.name,
+  return boss;
+}
+
+/** The report queue of one model. "stately": at most one waiting copy of each job. */
+export async function ensureReportQueue(boss: PgBoss, modelId: string): Promise<string> {
+  const name = generateReportJob.queueFor(modelId);
+  if (!(await boss.getQueue(name))) {
+    await boss.createQueue(name, {
+      name,
+      policy: "stately",
       expireInSeconds: generateReportJob.expireInSeconds,
       retryLimit: generateReportJob.retryLimit,
       retryBackoff: true,
       retryDelay: 5,
     });
   }
-  return boss;
+  return name;
 }
 
 /**
- * Puts report-generation jobs on the queue. Idempotent downstream: the handler skips
- * jobs whose report exists, so sending one twice (retry, sweep) costs one no-op.
+ * Puts report-generation jobs on their models' queues. Safe to repeat: the generation
+ * job's id is the singleton key, so a job already waiting is not queued twice, and the
+ * handler skips any whose report exists.
  */
 export async function enqueueReportGeneration(
   boss: PgBoss,
+  db: DbClient,
   generationJobIds: readonly string[],
 ): Promise<void> {
   if (generationJobIds.length === 0) return;
-  await boss.insert(
-    generationJobIds.map((generationJobId) => ({
-      name: generateReportJob.name,
-      data: { generationJobId },
-    })),
-  );
+  const rows = await db.generationJob.findMany({
+    where: { id: { in: [...generationJobIds] } },
+    select: { id: true, modelId: true },
+  });
+  const byModel = new Map<string, typeof rows>();
+  for (const row of rows) byModel.set(row.modelId, [...(byModel.get(row.modelId) ?? []), row]);
+  for (const [modelId, jobs] of byModel) {
+    const name = await ensureReportQueue(boss, modelId);
+    await boss.insert(
+      jobs.map((j) => ({ name, data: { generationJobId: j.id }, singletonKey: j.id })),
+    );
+  }
 }

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateReportJob } from "@/server/jobs/definitions";
+import { recoverGenerationJobs } from "@/server/jobs/mutations";
+import { enqueueReportGeneration, startQueue } from "@/server/jobs/queue";
 import { getStudyDetail } from "@/server/studies/data";
 import { runGenerateReportBatch, type ServedModel } from "@/workers/generate-report";
 import { loadDemoModel } from "@/workers/models/demo-classifier";
@@ -38,7 +41,7 @@ describe("report generation worker", () => {
     await runGenerateReportBatch(
       db(),
       served,
-      study.generationJobIds.map((id) => ({ generationJobId: id })),
+      study.generationJobIds.map((id) => ({ data: { generationJobId: id }, isLastAttempt: false })),
       log,
     );
 
@@ -64,7 +67,10 @@ describe("report generation worker", () => {
   it("changes nothing when a job for an existing report runs again", async () => {
     const reader = await makeUser("READER");
     const study = await makeStudy({ readerIds: [reader.id], cases: [{}] });
-    const payloads = study.generationJobIds.map((id) => ({ generationJobId: id }));
+    const payloads = study.generationJobIds.map((id) => ({
+      data: { generationJobId: id },
+      isLastAttempt: false,
+    }));
     await runGenerateReportBatch(db(), served, payloads, log);
     const before = await db().report.findMany({
       where: { case: { studyId: study.studyId } },
@@ -94,7 +100,7 @@ describe("report generation worker", () => {
     await runGenerateReportBatch(
       db(),
       served,
-      study.generationJobIds.map((id) => ({ generationJobId: id })),
+      study.generationJobIds.map((id) => ({ data: { generationJobId: id }, isLastAttempt: false })),
       log,
     );
 
@@ -119,7 +125,7 @@ describe("report generation worker", () => {
     await runGenerateReportBatch(
       db(),
       served,
-      study.generationJobIds.map((id) => ({ generationJobId: id })),
+      study.generationJobIds.map((id) => ({ data: { generationJobId: id }, isLastAttempt: false })),
       log,
     );
     const job = await db().generationJob.findFirstOrThrow({
@@ -127,5 +133,90 @@ describe("report generation worker", () => {
     });
     expect(job.status).toBe("FAILED");
     expect(job.errorMessage).toMatch(/missing/);
+  });
+
+  const queued = (ids: string[], isLastAttempt = false) =>
+    ids.map((id) => ({ data: { generationJobId: id }, isLastAttempt }));
+
+  it("runs inference once for duplicate copies, and leaves jobs another worker holds alone", async () => {
+    const reader = await makeUser("READER");
+    const study = await makeStudy({ readerIds: [reader.id], cases: [{}, {}] });
+    const [first, second] = study.generationJobIds as [string, string];
+    await db().generationJob.update({
+      where: { id: second },
+      data: { status: "RUNNING", startedAt: new Date() },
+    });
+    let images = 0;
+    const counting: ServedModel = {
+      id: served.id,
+      model: {
+        ...served.model,
+        generate: (batch) => ((images += batch.length), served.model.generate(batch)),
+      },
+    };
+    await runGenerateReportBatch(db(), counting, queued([first, first, second]), log);
+    expect(images).toBe(1);
+    const jobs = await db().generationJob.findMany({
+      where: { id: { in: [first, second] } },
+      orderBy: { id: "asc" },
+    });
+    const byId = Object.fromEntries(jobs.map((j) => [j.id, j]));
+    expect(byId[first]).toMatchObject({ status: "SUCCEEDED", attempts: 1 });
+    expect(byId[second]).toMatchObject({ status: "RUNNING" });
+    expect(
+      await db().report.count({ where: { case: { studyId: study.studyId }, source: "AI" } }),
+    ).toBe(1);
+  });
+
+  it("hands jobs back on an unexpected error, and fails them with the reason on the last attempt", async () => {
+    const reader = await makeUser("READER");
+    const study = await makeStudy({ readerIds: [reader.id], cases: [{}] });
+    const broken: ServedModel = {
+      id: served.id,
+      model: { ...served.model, generate: () => Promise.reject(new Error("CUDA out of memory")) },
+    };
+    await expect(
+      runGenerateReportBatch(db(), broken, queued(study.generationJobIds), log),
+    ).rejects.toThrow("CUDA out of memory");
+    const job = () =>
+      db().generationJob.findFirstOrThrow({ where: { id: study.generationJobIds[0] } });
+    expect((await job()).status).toBe("QUEUED");
+    await expect(
+      runGenerateReportBatch(db(), broken, queued(study.generationJobIds, true), log),
+    ).rejects.toThrow();
+    expect(await job()).toMatchObject({
+      status: "FAILED",
+      errorMessage: "Report generation failed repeatedly: CUDA out of memory",
+      attempts: 2,
+    });
+  });
+
+  it("recovers jobs whose worker vanished, and queues each job once however often it is sent", async () => {
+    const reader = await makeUser("READER");
+    const study = await makeStudy({ readerIds: [reader.id], cases: [{}, {}] });
+    const [stale, fresh] = study.generationJobIds as [string, string];
+    await db().generationJob.update({
+      where: { id: stale },
+      data: { status: "RUNNING", startedAt: new Date(Date.now() - 3_600_000) },
+    });
+    await db().generationJob.update({
+      where: { id: fresh },
+      data: { status: "RUNNING", startedAt: new Date() },
+    });
+    const waiting = await recoverGenerationJobs(db(), served.id, 600);
+    expect(waiting).toContain(stale);
+    expect(waiting).not.toContain(fresh);
+
+    const boss = await startQueue(process.env.DATABASE_URL!);
+    try {
+      await enqueueReportGeneration(boss, db(), [stale]);
+      await enqueueReportGeneration(boss, db(), [stale]);
+      const queue = generateReportJob.queueFor(served.id);
+      const copies = await db().$queryRaw<{ n: bigint }[]>`
+        SELECT count(*) AS n FROM pgboss.job WHERE name = ${queue} AND singleton_key = ${stale}`;
+      expect(Number(copies[0]!.n)).toBe(1);
+    } finally {
+      await boss.stop({ graceful: false, wait: true });
+    }
   });
 });
