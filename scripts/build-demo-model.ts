@@ -549,7 +549,7 @@ async function main(): Promise<void> {
     version: "0.1.0",
     disclaimer:
       "Demonstration model trained only on procedurally generated chest phantoms, not on real radiographs. It is NOT a clinical model: its reports carry no diagnostic meaning and must never be used for patient care.",
-    task: "Multi-label finding classifier whose outputs are turned into a templated chest X-ray report.",
+    task: "Multi-label finding classifier whose findings are written up as a chest X-ray report in the demo ground truth's phrasing.",
     sha256,
     sizeBytes: onnxBytes.length,
     input: {

@@ -7,7 +7,7 @@ import {
   type Findings,
   type Side,
 } from "./findings";
-import { writeGroundTruthReport } from "./reports";
+import { writeRadiologyReport } from "./reports";
 import { createRng, deriveSeed } from "./rng";
 
 const f = (over: Partial<Findings>): Findings => ({ ...NORMAL_FINDINGS, ...over });
@@ -60,20 +60,20 @@ function sidesOf(sentence: string): Set<Side> {
 const expectedSides = (v: Side | "bilateral"): Side[] =>
   v === "bilateral" ? ["left", "right"] : [v];
 
-describe("writeGroundTruthReport", () => {
+describe("writeRadiologyReport", () => {
   it("has Findings and Impression sections and is deterministic for an rng seed", () => {
     for (const [i, findings] of CASES.entries()) {
-      const a = writeGroundTruthReport(findings, createRng(i));
+      const a = writeRadiologyReport(findings, createRng(i));
       expect(a).toMatch(/^Findings: \S/);
       expect(a).toMatch(/\n\nImpression:\s*\S/);
-      expect(writeGroundTruthReport(findings, createRng(i))).toBe(a);
+      expect(writeRadiologyReport(findings, createRng(i))).toBe(a);
     }
   });
 
   it("mentions every present finding, on the right side", () => {
     for (const [i, findings] of CASES.entries()) {
       for (let seed = 0; seed < 40; seed++) {
-        const report = writeGroundTruthReport(findings, createRng(deriveSeed(seed, `case${i}`)));
+        const report = writeRadiologyReport(findings, createRng(deriveSeed(seed, `case${i}`)));
         const lateral = {
           effusion: findings.effusion,
           pneumothorax: findings.pneumothorax,
@@ -108,7 +108,7 @@ describe("writeGroundTruthReport", () => {
   it("never asserts a finding that is absent", () => {
     for (const [i, findings] of CASES.entries()) {
       for (let seed = 0; seed < 40; seed++) {
-        const report = writeGroundTruthReport(findings, createRng(deriveSeed(seed, `absent${i}`)));
+        const report = writeRadiologyReport(findings, createRng(deriveSeed(seed, `absent${i}`)));
         if (!findings.cardiomegaly) expect(assertions(report, "cardiomegaly"), report).toEqual([]);
         if (!findings.effusion) expect(assertions(report, "effusion"), report).toEqual([]);
         if (!findings.pneumothorax) expect(assertions(report, "pneumothorax"), report).toEqual([]);
@@ -121,7 +121,7 @@ describe("writeGroundTruthReport", () => {
 
   it("writes normal reports for normal cases", () => {
     for (let seed = 0; seed < 40; seed++) {
-      const report = writeGroundTruthReport(NORMAL_FINDINGS, createRng(seed));
+      const report = writeRadiologyReport(NORMAL_FINDINGS, createRng(seed));
       const impression = report.split("Impression:")[1] ?? "";
       expect(impression).toMatch(/^\s*(No acute|Normal|No radiographic evidence)/);
       expect(impression).not.toMatch(/^\s*\d\./m);
@@ -134,7 +134,7 @@ describe("writeGroundTruthReport", () => {
   it("varies its phrasing across seeds", () => {
     for (const findings of [NORMAL_FINDINGS, f({ effusion: "left" }), f({ cardiomegaly: true })]) {
       const texts = new Set(
-        Array.from({ length: 30 }, (_, seed) => writeGroundTruthReport(findings, createRng(seed))),
+        Array.from({ length: 30 }, (_, seed) => writeRadiologyReport(findings, createRng(seed))),
       );
       expect(texts.size).toBeGreaterThanOrEqual(15);
     }
@@ -142,7 +142,7 @@ describe("writeGroundTruthReport", () => {
       Array.from(
         { length: 30 },
         (_, seed) =>
-          writeGroundTruthReport(NORMAL_FINDINGS, createRng(seed)).split("Impression:")[1],
+          writeRadiologyReport(NORMAL_FINDINGS, createRng(seed)).split("Impression:")[1],
       ),
     );
     expect(impressions.size).toBeGreaterThanOrEqual(3);

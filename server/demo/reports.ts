@@ -139,7 +139,7 @@ const IMPRESSION_CONSOLIDATION: readonly Phrase[] = [
 
 const other = (side: Side): Side => (side === "left" ? "right" : "left");
 
-export function writeGroundTruthReport(findings: Findings, rng: Rng): string {
+export function writeRadiologyReport(findings: Findings, rng: Rng): string {
   const heart = rng.pick(findings.cardiomegaly ? HEART_ENLARGED : HEART_NORMAL);
   const cardiac = rng.chance(0.4) ? [heart, rng.pick(MEDIASTINUM)] : [heart];
 

@@ -7,7 +7,7 @@ import { storeFile } from "../storage";
 import { addCase, createStudy, registerModel } from "../studies/mutations";
 import { findingTags, isNormal, NORMAL_FINDINGS, randomFindings, type Findings } from "./findings";
 import { renderPhantom } from "./phantom";
-import { writeGroundTruthReport } from "./reports";
+import { writeRadiologyReport } from "./reports";
 import { createRng, deriveSeed } from "./rng";
 
 export const DEMO_STUDY_NAME = "Demo: synthetic chest radiographs";
@@ -112,7 +112,7 @@ export async function seedDemo(
       imageSha256: stored.sha256,
       isAbnormal: !isNormal(f),
       findingTags: findingTags(f),
-      groundTruthReport: writeGroundTruthReport(f, createRng(deriveSeed(caseSeed, "report"))),
+      groundTruthReport: writeRadiologyReport(f, createRng(deriveSeed(caseSeed, "report"))),
     });
     generationJobIds.push(...result.generationJobIds);
     log(`demo case ${index + 1}/${findings.length}`);

@@ -7,11 +7,13 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NORMAL_FINDINGS, randomFindings, type Findings } from "../../server/demo/findings";
 import { renderPhantom } from "../../server/demo/phantom";
+import { writeRadiologyReport } from "../../server/demo/reports";
 import { createRng, deriveSeed } from "../../server/demo/rng";
 import {
   ImageDecodeError,
   loadDemoModel,
   preprocessImage,
+  findingsFromProbabilities,
   writeModelReport,
   type DemoReportModel,
 } from "./demo-classifier";
@@ -163,10 +165,10 @@ describe("demo model inference", () => {
     });
     const first = await model.generate([normal, sick, normal]);
     expect(first).toHaveLength(3);
-    for (const text of first) expect(text).toMatch(/^Findings: .+\n\nImpression: .+/s);
+    for (const text of first) expect(text).toMatch(/^Findings: [\s\S]+Impression:\s[\s\S]+/);
     expect(first[0]).toBe(first[2]);
     expect(await model.generate([sick])).toEqual([first[1]]);
-    expect(first[1]).toMatch(/cardiac silhouette is enlarged/);
+    expect(first[1]).toMatch(/enlarged|cardiomegaly/i);
     expect(await model.generate([])).toEqual([]);
   });
 
@@ -197,48 +199,107 @@ describe("preprocessImage", () => {
   });
 });
 
-describe("writeModelReport", () => {
+describe("findingsFromProbabilities", () => {
   const thresholds = LABELS.map(() => 0.5);
   const probs = (over: Record<string, number>) => LABELS.map((l) => over[l] ?? 0.1);
 
-  it("reports no acute abnormality when nothing crosses its threshold", () => {
-    const text = writeModelReport(probs({}), LABELS, thresholds);
-    expect(text).toMatch(/^Findings: /);
-    expect(text).toMatch(/Impression: No acute cardiopulmonary abnormality\.$/);
-    expect(text).not.toMatch(/enlarged|There is a/);
+  it("finds nothing when no label reaches its threshold", () => {
+    expect(findingsFromProbabilities(probs({}), LABELS, thresholds)).toEqual(NORMAL_FINDINGS);
   });
 
-  it("names each positive finding with its side and lists the impression", () => {
-    const text = writeModelReport(
-      probs({ cardiomegaly: 0.9, effusion_right: 0.6, pneumothorax_left: 0.95 }),
-      LABELS,
-      thresholds,
-    );
-    expect(text).toContain("The cardiac silhouette is enlarged.");
-    expect(text).toContain("There is a small right pleural effusion.");
-    expect(text).toContain("There is a left pneumothorax.");
-    expect(text).toContain("No focal airspace opacity");
-    expect(text).toMatch(
-      /Impression: 1\. Left pneumothorax\. 2\. Right pleural effusion\. 3\. Cardiomegaly\./,
-    );
+  it("keeps each finding's side, makes two effusions bilateral, and picks the likelier side otherwise", () => {
+    expect(
+      findingsFromProbabilities(
+        probs({
+          cardiomegaly: 0.9,
+          effusion_right: 0.6,
+          effusion_left: 0.7,
+          pneumothorax_left: 0.95,
+        }),
+        LABELS,
+        thresholds,
+      ),
+    ).toEqual({
+      cardiomegaly: true,
+      effusion: "bilateral",
+      pneumothorax: "left",
+      consolidation: null,
+    });
+    expect(
+      findingsFromProbabilities(
+        probs({ consolidation_left: 0.6, consolidation_right: 0.8 }),
+        LABELS,
+        thresholds,
+      ).consolidation,
+    ).toBe("right");
   });
 
-  it("merges both sides into bilateral", () => {
-    const text = writeModelReport(
-      probs({ effusion_left: 0.99, effusion_right: 0.99 }),
-      LABELS,
-      thresholds,
-    );
-    expect(text).toContain("There are bilateral pleural effusions.");
-    expect(text).toMatch(/Impression: Bilateral pleural effusions\.$/);
+  it("turns the labels of any finding set back into that finding set", () => {
+    for (let seed = 0; seed < 200; seed++) {
+      const findings = randomFindings(createRng(seed));
+      const probabilities = truthOf(findings).map((t) => (t ? 0.9 : 0.1));
+      expect(findingsFromProbabilities(probabilities, LABELS, thresholds)).toEqual(findings);
+    }
   });
 
-  it("is deterministic without an rng and varies wording with one", () => {
-    const p = probs({});
-    expect(writeModelReport(p, LABELS, thresholds)).toBe(writeModelReport(p, LABELS, thresholds));
-    const variants = new Set(
-      Array.from({ length: 20 }, (_, s) => writeModelReport(p, LABELS, thresholds, createRng(s))),
+  it("uses each label's own threshold", () => {
+    const own = LABELS.map((l) => (l === "cardiomegaly" ? 0.95 : 0.5));
+    expect(findingsFromProbabilities(probs({ cardiomegaly: 0.9 }), LABELS, own).cardiomegaly).toBe(
+      false,
     );
-    expect(variants.size).toBeGreaterThan(1);
+  });
+});
+
+describe("writeModelReport", () => {
+  const thresholds = LABELS.map(() => 0.5);
+
+  it("cannot be told from the ground truth by its first sentence (wording is no tell)", () => {
+    // Learn, on 150 finding sets, which source each first sentence most often comes from,
+    // then classify 150 fresh ones with that rule: with one shared phrase bank it should do
+    // no better than a coin (expected 0.5; the bounds are about 3 standard deviations).
+    const firstSentence = (text: string) =>
+      text.replace(/^Findings:\s*/, "").split(/(?<=\.)\s/)[0]!;
+    const sample = (from: number) =>
+      Array.from({ length: 150 }, (_, i) => {
+        const rng = createRng(deriveSeed(from + i, "findings"));
+        const findings = randomFindings(rng);
+        const probabilities = truthOf(findings).map((t) => (t ? 0.9 : 0.1));
+        return [
+          {
+            source: "gt",
+            text: writeRadiologyReport(findings, createRng(deriveSeed(from + i, "gt"))),
+          },
+          {
+            source: "ai",
+            text: writeModelReport(
+              probabilities,
+              LABELS,
+              thresholds,
+              createRng(deriveSeed(from + i, "ai")),
+            ),
+          },
+        ];
+      }).flat();
+    const votes = new Map<string, number>();
+    for (const r of sample(0)) {
+      const key = firstSentence(r.text);
+      votes.set(key, (votes.get(key) ?? 0) + (r.source === "ai" ? 1 : -1));
+    }
+    const test = sample(10_000);
+    const correct = test.filter((r) => {
+      const vote = votes.get(firstSentence(r.text)) ?? 0;
+      return vote === 0 ? r.source === "gt" : (vote > 0 ? "ai" : "gt") === r.source;
+    }).length;
+    expect(correct / test.length).toBeGreaterThan(0.41);
+    expect(correct / test.length).toBeLessThan(0.59);
+  });
+
+  it("words the same image the same way every time", async () => {
+    const model = await loadDemoModel(MODEL_DIR, { preferCuda: false });
+    const image = await renderPhantom({ seed: 777, findings: NORMAL_FINDINGS, size: 256 });
+    const [a] = await model.generate([image]);
+    const [b] = await model.generate([image]);
+    expect(a).toBe(b);
+    await model.close();
   });
 });

@@ -5,7 +5,9 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 import sharp, { type OutputInfo } from "sharp";
-import type { Rng } from "../../server/demo/rng";
+import type { Findings, Side } from "../../server/demo/findings";
+import { writeRadiologyReport } from "../../server/demo/reports";
+import { createRng, type Rng } from "../../server/demo/rng";
 
 /**
  * The demo report model: a small classifier trained on procedural chest phantoms
@@ -81,125 +83,64 @@ export async function preprocessImage(image: Buffer): Promise<Float32Array> {
   return out;
 }
 
-type Finding = "cardiomegaly" | "effusion" | "pneumothorax" | "consolidation";
-
-interface Positive {
-  finding: Finding;
-  sides: ("right" | "left")[];
-  /** Highest margin above threshold, in [0, 1], among the positive labels. */
-  strength: number;
+/**
+ * Labels to findings: a label counts when its probability reaches its threshold; effusions
+ * on both sides are bilateral, and for findings the phantoms only draw on one side the more
+ * probable side wins.
+ */
+export function findingsFromProbabilities(
+  probabilities: number[],
+  labels: string[],
+  thresholds: number[],
+): Findings {
+  const p = (label: string) => {
+    const i = labels.indexOf(label);
+    return i < 0 ? 0 : (probabilities[i] ?? 0);
+  };
+  const hit = (label: string) => {
+    const i = labels.indexOf(label);
+    return i >= 0 && (probabilities[i] ?? 0) >= (thresholds[i] ?? 0.5);
+  };
+  const oneSide = (name: string): Side | null => {
+    const [right, left] = [hit(`${name}_right`), hit(`${name}_left`)];
+    if (right && left) return p(`${name}_right`) >= p(`${name}_left`) ? "right" : "left";
+    return right ? "right" : left ? "left" : null;
+  };
+  const effusionRight = hit("effusion_right");
+  const effusionLeft = hit("effusion_left");
+  return {
+    cardiomegaly: hit("cardiomegaly"),
+    effusion:
+      effusionRight && effusionLeft
+        ? "bilateral"
+        : effusionRight
+          ? "right"
+          : effusionLeft
+            ? "left"
+            : null,
+    pneumothorax: oneSide("pneumothorax"),
+    consolidation: oneSide("consolidation"),
+  };
 }
-
-function collectPositives(probabilities: number[], labels: string[], thresholds: number[]) {
-  const found = new Map<Finding, Positive>();
-  labels.forEach((label, i) => {
-    const p = probabilities[i];
-    const t = thresholds[i] ?? 0.5;
-    if (p === undefined || p < t) return;
-    const [name, side] = label.split("_") as [string, string | undefined];
-    if (!["cardiomegaly", "effusion", "pneumothorax", "consolidation"].includes(name)) return;
-    const finding = name as Finding;
-    const entry = found.get(finding) ?? { finding, sides: [], strength: 0 };
-    if (side === "right" || side === "left") entry.sides.push(side);
-    entry.strength = Math.max(entry.strength, (p - t) / Math.max(1e-6, 1 - t));
-    found.set(finding, entry);
-  });
-  for (const entry of found.values()) {
-    entry.sides.sort((a, b) => (a === b ? 0 : a === "right" ? -1 : 1));
-  }
-  return found;
-}
-
-const sideWord = (sides: string[]): string => (sides.length === 2 ? "bilateral" : (sides[0] ?? ""));
-
-const pick = (options: readonly string[], rng?: Rng): string =>
-  rng ? rng.pick(options) : (options[0] as string);
 
 /**
- * Templated report from per-label probabilities. Without an rng the text is a pure function
- * of the probabilities; with one, the wording varies between a few fixed alternatives.
+ * The model's report: its findings written with the same phrase bank and structure as the
+ * demo's ground-truth reports, so wording carries no hint of the source and only content
+ * (the model's mistakes) differs.
  */
 export function writeModelReport(
   probabilities: number[],
   labels: string[],
   thresholds: number[],
-  rng?: Rng,
+  rng: Rng,
 ): string {
-  const pos = collectPositives(probabilities, labels, thresholds);
-  const findings: string[] = [];
-  const impression: string[] = [];
-
-  const heart = pos.get("cardiomegaly");
-  findings.push(
-    heart
-      ? pick(
-          ["The cardiac silhouette is enlarged.", "The cardiac silhouette appears enlarged."],
-          rng,
-        )
-      : pick(["The cardiac silhouette is normal in size.", "Cardiac size appears normal."], rng),
-  );
-
-  const cons = pos.get("consolidation");
-  if (cons) {
-    const where = cons.sides.length === 2 ? "both lungs" : `the ${sideWord(cons.sides)} lung`;
-    findings.push(`There is patchy airspace opacity in ${where}.`);
-    impression.push(
-      cons.sides.length === 2
-        ? "Bilateral airspace opacities, suspicious for consolidation."
-        : `${cap(sideWord(cons.sides))} airspace opacity, suspicious for consolidation.`,
-    );
-  } else {
-    findings.push(
-      pick(["No focal airspace opacity is identified.", "No focal airspace opacity is seen."], rng),
-    );
-  }
-
-  const eff = pos.get("effusion");
-  if (eff) {
-    const size = eff.strength < 0.35 ? "small " : "";
-    findings.push(
-      eff.sides.length === 2
-        ? `There are ${size}bilateral pleural effusions.`
-        : `There is a ${size}${sideWord(eff.sides)} pleural effusion.`,
-    );
-    impression.push(
-      eff.sides.length === 2
-        ? "Bilateral pleural effusions."
-        : `${cap(sideWord(eff.sides))} pleural effusion.`,
-    );
-  } else {
-    findings.push(
-      pick(["No pleural effusion is identified.", "No pleural effusion is seen."], rng),
-    );
-  }
-
-  const ptx = pos.get("pneumothorax");
-  if (ptx) {
-    findings.push(
-      ptx.sides.length === 2
-        ? "There are bilateral pneumothoraces."
-        : `There is a ${sideWord(ptx.sides)} pneumothorax.`,
-    );
-    impression.unshift(
-      ptx.sides.length === 2
-        ? "Bilateral pneumothoraces."
-        : `${cap(sideWord(ptx.sides))} pneumothorax.`,
-    );
-  } else {
-    findings.push(pick(["No pneumothorax is identified.", "No pneumothorax is seen."], rng));
-  }
-  if (heart) impression.push("Cardiomegaly.");
-
-  const impressionText =
-    impression.length === 0
-      ? "No acute cardiopulmonary abnormality."
-      : impression.length === 1
-        ? impression[0]
-        : impression.map((item, i) => `${i + 1}. ${item}`).join(" ");
-  return `Findings: ${findings.join(" ")}\n\nImpression: ${impressionText}`;
+  return writeRadiologyReport(findingsFromProbabilities(probabilities, labels, thresholds), rng);
 }
 
-const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+/** Same image, same wording: the phrasing draw is seeded by the image's bytes. */
+function rngForImage(image: Buffer): Rng {
+  return createRng(createHash("sha256").update(image).digest().readUInt32LE(0));
+}
 
 /**
  * onnxruntime-node loads its CUDA provider from the folder of its own native binding; the npm
@@ -304,7 +245,9 @@ export async function loadDemoModel(dir: string, opts: LoadOptions = {}): Promis
     predict,
     async generate(images) {
       const probabilities = await predict(images);
-      return probabilities.map((p) => writeModelReport(p, labels, thresholds));
+      return probabilities.map((p, i) =>
+        writeModelReport(p, labels, thresholds, rngForImage(images[i]!)),
+      );
     },
     async close() {
       await session.release();
