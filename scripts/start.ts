@@ -70,13 +70,17 @@ function needsBuild(): boolean {
   });
 }
 
+/** Children of this process, stopped (SIGTERM, then SIGKILL) when it stops. */
+const children: ChildProcess[] = [];
+
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: "inherit", env });
-    child.on("exit", (code) =>
+    children.push(child);
+    child.on("exit", (code, signal) =>
       code === 0
         ? resolve()
-        : reject(new Error(`${command} ${args.join(" ")} exited with ${code}`)),
+        : reject(new Error(`${command} ${args.join(" ")} exited with ${signal ?? code}`)),
     );
   });
 }
@@ -97,10 +101,13 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
 
 async function main() {
   const secrets = loadSecrets();
-  let embedded: EmbeddedDatabase | undefined;
+  let embedded: Promise<EmbeddedDatabase> | undefined;
   let databaseUrl = process.env.DATABASE_URL;
-  const children: ChildProcess[] = [];
   let shuttingDown = false;
+  /** Called between start-up steps: once a stop is asked for, nothing new is started. */
+  const proceed = () => {
+    if (shuttingDown) throw new Error("stopping");
+  };
 
   const shutdown = async (code: number) => {
     if (shuttingDown) return;
@@ -120,8 +127,10 @@ async function main() {
           }),
       ),
     );
-    if (embedded) {
-      await embedded.stop().catch((e) => log(`embedded PostgreSQL did not stop cleanly: ${e}`));
+    // Awaited even when the stop came while it was still starting, so it is never left running.
+    const database = await embedded?.catch(() => undefined);
+    if (database) {
+      await database.stop().catch((e) => log(`embedded PostgreSQL did not stop cleanly: ${e}`));
       log("embedded PostgreSQL stopped");
     }
     process.exit(code);
@@ -135,16 +144,18 @@ async function main() {
       log(
         `no DATABASE_URL: starting embedded PostgreSQL on 127.0.0.1:${pgPort} (data in ${path.relative(root, dataDir)}/pg)`,
       );
-      embedded = await startEmbeddedPostgres({
+      embedded = startEmbeddedPostgres({
         dataDir: path.join(dataDir, "pg"),
         port: pgPort,
         password: secrets.postgresPassword,
         log,
       });
-      if (!(await databaseExists(embedded.connection, "blindread"))) {
-        await createDatabase(embedded.connection, "blindread");
+      const { connection } = await embedded;
+      proceed();
+      if (!(await databaseExists(connection, "blindread"))) {
+        await createDatabase(connection, "blindread");
       }
-      databaseUrl = formatDatabaseUrl({ ...embedded.connection, database: "blindread" });
+      databaseUrl = formatDatabaseUrl({ ...connection, database: "blindread" });
     } else {
       const { host: dbHost, port: dbPort, database } = parseDatabaseUrl(databaseUrl);
       log(`using the database in DATABASE_URL (${dbHost}:${dbPort}/${database})`);
@@ -152,11 +163,20 @@ async function main() {
     process.env.DATABASE_URL = databaseUrl;
     await migrateDatabase(databaseUrl);
     log("database migrated");
+    proceed();
 
-    if (process.env.BLINDREAD_SEED_DEMO !== "false") {
+    // The demo's sign-ins are published, so by default it goes only into the embedded
+    // database; a real server gets it only when asked for.
+    const wantsDemo = process.env.BLINDREAD_SEED_DEMO
+      ? process.env.BLINDREAD_SEED_DEMO === "true"
+      : embedded !== undefined;
+    if (wantsDemo) {
       // Imported here so the env above is in place before server modules read it.
       const { seedDemoAndEnqueue } = await import("../server/demo/seed-and-queue");
       await seedDemoAndEnqueue(log);
+      proceed();
+    } else if (!process.env.BLINDREAD_SEED_DEMO) {
+      log("DATABASE_URL is set: no demo data (set BLINDREAD_SEED_DEMO=true to add it)");
     }
 
     const publicUrl =
@@ -174,6 +194,7 @@ async function main() {
     if (!isDev && needsBuild()) {
       log("building the web app (first start, or its sources changed)...");
       await run(nextBin, ["build"], { ...env, NODE_ENV: "production" });
+      proceed();
     }
 
     const spawnChild = (
@@ -182,6 +203,7 @@ async function main() {
       args: string[],
       childEnv: NodeJS.ProcessEnv,
     ) => {
+      proceed();
       const child = spawn(command, args, { stdio: "inherit", env: childEnv });
       child.on("exit", (code, signal) => {
         if (!shuttingDown) {
@@ -198,20 +220,29 @@ async function main() {
     // `node --import tsx` rather than the tsx CLI: one process, so signals reach it directly.
     spawnChild("worker", process.execPath, ["--import", "tsx", "workers/main.ts"], env);
 
-    await waitForHealth(publicUrl, isDev ? 120_000 : 60_000);
+    // Checked on this host's own address: NEXTAUTH_URL may be a proxy's, unreachable from here.
+    const localUrl = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+    await waitForHealth(localUrl, isDev ? 120_000 : 60_000);
+    proceed();
     const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
     const { DEMO_USERS } = await import("../server/demo/seed");
-    console.log(`
-  Blindread is running at ${publicUrl}  (healthy after ${seconds} s)
-
-  Demo sign-ins:
+    const demo = `  Demo sign-ins:
     admin    ${DEMO_USERS.admin.email} / ${DEMO_USERS.admin.password}
 ${DEMO_USERS.readers.map((r) => `    reader   ${r.email} / ${r.password}`).join("\n")}
 
   The demo's AI reports come from a small model trained on synthetic phantoms:
-  a demonstration, not a clinical model. Press Ctrl-C to stop.
+  a demonstration, not a clinical model.`;
+    const noDemo = `  Create the first admin with:
+    npx blindread users create --email you@example.org --role admin --password '...'`;
+    console.log(`
+  Blindread is running at ${publicUrl}  (healthy after ${seconds} s)
+
+${wantsDemo ? demo : noDemo}
+
+  Press Ctrl-C to stop.
 `);
   } catch (error) {
+    if (shuttingDown) return;
     console.error(`[blindread] could not start: ${error instanceof Error ? error.message : error}`);
     await shutdown(1);
   }

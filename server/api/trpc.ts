@@ -47,7 +47,8 @@ const t = initTRPC
   .context<InnerContext>()
   .create({
     errorFormatter({ shape, error }) {
-      const zodError = error.cause instanceof ZodError ? error.cause : null;
+      const zodError =
+        error.code === "BAD_REQUEST" && error.cause instanceof ZodError ? error.cause : null;
       return {
         ...shape,
         message: zodError
@@ -69,7 +70,10 @@ const errorMapping = t.middleware(async ({ next, path }) => {
       if (cause.logDetail) console.warn(`[api] ${path}: ${cause.logDetail}`);
       throw new TRPCError({ code: toTrpcCode[cause.code], message: cause.message, cause });
     }
-    if (cause instanceof ZodError) {
+    // Input that failed validation (tRPC's or a domain function's) is the caller's to fix; a
+    // response that fails its output schema is our bug, and its detail must not reach them.
+    const isOutputFailure = result.error.message === "Output validation failed";
+    if (cause instanceof ZodError && !isOutputFailure) {
       throw new TRPCError({ code: "BAD_REQUEST", message: "Invalid input", cause });
     }
     if (result.error.code === "INTERNAL_SERVER_ERROR") {

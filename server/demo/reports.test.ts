@@ -141,8 +141,7 @@ describe("writeRadiologyReport", () => {
     const impressions = new Set(
       Array.from(
         { length: 30 },
-        (_, seed) =>
-          writeRadiologyReport(NORMAL_FINDINGS, createRng(seed)).split("Impression:")[1],
+        (_, seed) => writeRadiologyReport(NORMAL_FINDINGS, createRng(seed)).split("Impression:")[1],
       ),
     );
     expect(impressions.size).toBeGreaterThanOrEqual(3);

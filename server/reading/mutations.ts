@@ -1,4 +1,4 @@
-import type { RatingLevel } from "@prisma/client";
+import type { Prisma, RatingLevel } from "@prisma/client";
 import { isUniqueViolation, type Db } from "../db/client";
 import { AppError } from "../errors";
 import { rateItemInput } from "./schema";
@@ -29,12 +29,17 @@ async function saveRating(
       select: {
         id: true,
         studyReaderId: true,
-        studyReader: { select: { finishedAt: true } },
         rating: { select: { activeMs: true } },
       },
     });
     if (!item) throw new AppError("NOT_FOUND", "This item is not in your reading list");
-    if (item.studyReader.finishedAt) {
+    // Row lock shared with finishReading: a rating and a finish never interleave.
+    await lockStudyReader(tx, item.studyReaderId);
+    const reader = await tx.studyReader.findUniqueOrThrow({
+      where: { id: item.studyReaderId },
+      select: { finishedAt: true },
+    });
+    if (reader.finishedAt) {
       throw new AppError("CONFLICT", "You have finished this study; ratings can no longer change");
     }
     // The browser sends its running total for the item, so the larger value wins: a
@@ -55,21 +60,34 @@ async function saveRating(
   });
 }
 
+async function lockStudyReader(tx: Prisma.TransactionClient, studyReaderId: string) {
+  await tx.$queryRaw`SELECT id FROM study_readers WHERE id = ${studyReaderId} FOR UPDATE`;
+}
+
 /** Marks the reader's list finished, after which ratings are final. */
 export async function finishReading(db: Db, userId: string, studyToken: string) {
-  const reader = await db.studyReader.findFirst({
-    where: { token: studyToken, userId, study: { status: "OPEN" } },
-    select: { id: true, finishedAt: true },
+  return db.$transaction(async (tx) => {
+    const reader = await tx.studyReader.findFirst({
+      where: { token: studyToken, userId, study: { status: "OPEN" } },
+      select: { id: true },
+    });
+    if (!reader) throw new AppError("NOT_FOUND", "This reading list does not exist or is closed");
+    await lockStudyReader(tx, reader.id);
+    const { finishedAt } = await tx.studyReader.findUniqueOrThrow({
+      where: { id: reader.id },
+      select: { finishedAt: true },
+    });
+    if (finishedAt) return { finished: true };
+    const unrated = await tx.readingItem.count({
+      where: { studyReaderId: reader.id, rating: null },
+    });
+    if (unrated > 0) {
+      throw new AppError(
+        "BAD_REQUEST",
+        `${unrated} item(s) are not rated yet; rate them before finishing`,
+      );
+    }
+    await tx.studyReader.update({ where: { id: reader.id }, data: { finishedAt: new Date() } });
+    return { finished: true };
   });
-  if (!reader) throw new AppError("NOT_FOUND", "This reading list does not exist or is closed");
-  if (reader.finishedAt) return { finished: true };
-  const unrated = await db.readingItem.count({ where: { studyReaderId: reader.id, rating: null } });
-  if (unrated > 0) {
-    throw new AppError(
-      "BAD_REQUEST",
-      `${unrated} item(s) are not rated yet; rate them before finishing`,
-    );
-  }
-  await db.studyReader.update({ where: { id: reader.id }, data: { finishedAt: new Date() } });
-  return { finished: true };
 }

@@ -9,9 +9,10 @@ export interface AssignableReport {
  * One reader's reading order: a seeded random permutation in which the two (or more)
  * reports of one image are never adjacent, so a reader never compares them side by side.
  *
- * Greedy construction: each step draws at random among the remaining reports whose case
- * differs from the previous one, preferring the case with the most reports left, since
- * leaving one case's reports to the end is the only way to get stuck. Same seed, same order.
+ * Greedy construction: each step draws a case at random among those with reports left that
+ * differ from the previous one, except that a case holding over half of what remains must
+ * go at once (leaving one case's reports to the end is the only way to get stuck). The same
+ * reports in the same order with the same seed give the same order.
  */
 export function orderReadingItems(reports: readonly AssignableReport[], seed: number): string[] {
   const rng = createRng(seed);

@@ -100,7 +100,14 @@ export async function openStudy(
         seed: true,
         models: { select: { modelId: true } },
         readers: { select: { id: true, userId: true }, orderBy: { id: "asc" } },
-        cases: { select: { id: true, reports: { select: { id: true, modelId: true } } } },
+        // Ordered, so that the same seed always gives the same reading order.
+        cases: {
+          orderBy: { id: "asc" },
+          select: {
+            id: true,
+            reports: { orderBy: { id: "asc" }, select: { id: true, modelId: true } },
+          },
+        },
       },
     });
     const modelIds = study.models.map((m) => m.modelId);

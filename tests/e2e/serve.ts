@@ -25,6 +25,7 @@ const env: NodeJS.ProcessEnv = {
   BLINDREAD_STORAGE_DIR: path.join(tmp, "storage"),
   BLINDREAD_PG_PORT: String(56_000 + Math.floor(Math.random() * 2_000)),
   BLINDREAD_DEMO_CASES: "4",
+  BLINDREAD_SEED_DEMO: "true",
   WORKER_BATCH_SIZE: "4",
 };
 

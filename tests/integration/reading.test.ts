@@ -2,6 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createCaller } from "@/server/api/root";
 import { createInnerContext } from "@/server/api/trpc";
+import { orderReadingItems } from "@/server/studies/assignment";
 import { db, makeUser, openedStudy, readAll } from "./helpers";
 
 const as = (userId: string) => createCaller(createInnerContext({ userId }));
@@ -26,8 +27,29 @@ describe("blinded reading", () => {
         expect(caseOf.get(items[i]!.itemToken)).not.toBe(caseOf.get(items[i - 1]!.itemToken));
       }
     }
-    const readerRows = await db().studyReader.findMany({ where: { studyId: study.studyId } });
-    expect(readerRows.every((r) => r.orderSeed !== null)).toBe(true);
+  });
+
+  it("can rebuild every reader's order from the recorded seed", async () => {
+    const cases = await db().case.findMany({
+      where: { studyId: study.studyId },
+      orderBy: { id: "asc" },
+      select: { id: true, reports: { orderBy: { id: "asc" }, select: { id: true } } },
+    });
+    const reports = cases.flatMap((c) => c.reports.map((r) => ({ reportId: r.id, caseId: c.id })));
+    const readers = await db().studyReader.findMany({
+      where: { studyId: study.studyId },
+      select: {
+        orderSeed: true,
+        items: { orderBy: { position: "asc" }, select: { reportId: true } },
+      },
+    });
+    expect(readers).toHaveLength(2);
+    for (const reader of readers) {
+      expect(reader.orderSeed).not.toBeNull();
+      expect(orderReadingItems(reports, reader.orderSeed!)).toEqual(
+        reader.items.map((i) => i.reportId),
+      );
+    }
   });
 
   it("sends readers nothing that names or hints at a report's source", async () => {
