@@ -69,10 +69,19 @@ export async function seedDemo(
   db: Db,
   opts: SeedDemoOptions,
 ): Promise<{ created: boolean; generationJobIds: string[] }> {
-  if (await db.study.findFirst({ where: { name: DEMO_STUDY_NAME }, select: { id: true } })) {
-    return { created: false, generationJobIds: [] };
-  }
   const log = opts.log ?? (() => undefined);
+  const expectedCases = opts.cases + (opts.includeCorruptCase ? 1 : 0);
+  const previous = await db.study.findFirst({
+    where: { name: DEMO_STUDY_NAME },
+    select: { id: true, status: true, _count: { select: { cases: true } } },
+  });
+  if (previous) {
+    // A start interrupted while seeding leaves a partial draft: replace it, never a real one.
+    const isPartial = previous.status === "DRAFT" && previous._count.cases < expectedCases;
+    if (!isPartial) return { created: false, generationJobIds: [] };
+    log("removing a partly created demo study from an interrupted start");
+    await db.study.delete({ where: { id: previous.id } });
+  }
   const existing = new Set(
     (await db.user.findMany({ select: { email: true } })).map((u) => u.email),
   );

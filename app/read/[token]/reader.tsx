@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { useTRPC } from "@/components/trpc";
 import { useActiveTime } from "@/components/use-active-time";
 import { RATING_SCALE, type RatingLevelValue } from "@/server/reading/scale";
@@ -33,30 +33,23 @@ export function Reader({ studyToken }: { studyToken: string }) {
   }, [item?.itemToken, item?.rating]);
 
   // The next item's report and image are fetched ahead, so moving on paints at once.
-  useEffect(() => {
-    if (!item || item.position >= item.total) return;
-    void queryClient.prefetchQuery(
-      trpc.reading.get.queryOptions({ studyToken, position: item.position + 1 }),
-    );
-  }, [item, queryClient, studyToken, trpc]);
-  const nextImage = queryClient.getQueryData(
-    trpc.reading.get.queryKey({ studyToken, position: (item?.position ?? 0) + 1 }),
-  )?.imageUrl;
+  const hasNext = item !== undefined && item.position < item.total;
+  const nextQuery = useQuery({
+    ...trpc.reading.get.queryOptions({ studyToken, position: (item?.position ?? 0) + 1 }),
+    enabled: hasNext,
+  });
+  const nextImage = hasNext ? nextQuery.data?.imageUrl : undefined;
   useEffect(() => {
     if (nextImage) new Image().src = nextImage;
   }, [nextImage]);
 
+  // Where the reader is now: a save that completes after they moved on must not move them.
+  const shownToken = useRef<string | undefined>(undefined);
+  shownToken.current = item?.itemToken;
+
   const rate = useMutation(
     trpc.reading.rate.mutationOptions({
-      onSuccess: async (result, variables) => {
-        await queryClient.invalidateQueries({ queryKey: trpc.reading.get.pathKey() });
-        if (!item) return;
-        if (item.position < item.total && item.itemToken === variables.itemToken) {
-          setPosition(item.position + 1);
-        } else if (result.rated < result.total) {
-          setPosition(undefined);
-        }
-      },
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.reading.get.pathKey() }),
     }),
   );
   const finish = useMutation(
@@ -67,11 +60,17 @@ export function Reader({ studyToken }: { studyToken: string }) {
 
   const save = useCallback(() => {
     if (!item || !selected || !item.canChange || rate.isPending) return;
-    rate.mutate({
-      itemToken: item.itemToken,
-      level: selected,
-      activeMs: activeTimeOf(item.itemToken),
-    });
+    const { itemToken, position: ratedPosition, total } = item;
+    rate.mutate(
+      { itemToken, level: selected, activeMs: activeTimeOf(itemToken) },
+      {
+        onSuccess: (result) => {
+          if (shownToken.current !== itemToken) return;
+          if (ratedPosition < total) setPosition(ratedPosition + 1);
+          else if (result.rated < result.total) setPosition(undefined);
+        },
+      },
+    );
   }, [item, selected, rate, activeTimeOf]);
 
   const go = useCallback(
