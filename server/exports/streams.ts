@@ -113,18 +113,11 @@ export async function streamAnalysisBundle(inputs: BundleInputs): Promise<Readab
       addBuffer("README.md", inputs.readme);
       addBuffer("protocol.json", JSON.stringify(inputs.protocol, null, 2) + "\n");
       addBuffer("results.json", JSON.stringify(inputs.results, null, 2) + "\n");
-      const [ratings, cases, reports] = await Promise.all([
-        streamRatingsCsv(inputs.studyId),
-        streamCsv(casesQuery(inputs.studyId)),
-        streamCsv(reportsQuery(inputs.studyId)),
-      ]);
-      // Archiver reads the streams one after another as the zip is consumed; the checksums
-      // are known once all of them have passed through.
-      await Promise.all([
-        addStream("ratings.csv", ratings),
-        addStream("cases.csv", cases),
-        addStream("reports.csv", reports),
-      ]);
+      // One query at a time, each started when the previous file is through: a later COPY
+      // opened early would buffer its rows in memory while the zip is still writing.
+      await addStream("ratings.csv", await streamRatingsCsv(inputs.studyId));
+      await addStream("cases.csv", await streamCsv(casesQuery(inputs.studyId)));
+      await addStream("reports.csv", await streamCsv(reportsQuery(inputs.studyId)));
       const lines = [...sums.entries()].sort(([a], [b]) => a.localeCompare(b));
       zip.append(lines.map(([name, sum]) => `${sum}  ${name}`).join("\n") + "\n", {
         name: "SHA256SUMS",

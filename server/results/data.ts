@@ -1,81 +1,53 @@
-import type { RatingLevel } from "@prisma/client";
 import type { DbClient } from "../db/client";
-import { AppError } from "../errors";
 import { STRINGENT_LEVELS, SUCCESS_LEVELS } from "../reading/scale";
+import { LEVELS, loadStudyRatings } from "./ratings";
 import type { StudyResults } from "./schema";
 import { wilsonInterval } from "./stats";
 
-interface RatingRow {
-  level: RatingLevel;
-  readerIndex: number;
-  sourceKey: string;
-}
+const levelIndexes = (levels: readonly string[]) =>
+  new Set(levels.map((l) => LEVELS.indexOf(l as (typeof LEVELS)[number])));
 
 export async function getStudyResults(db: DbClient, studyId: string): Promise<StudyResults> {
-  const study = await db.study.findUnique({
-    where: { id: studyId },
-    select: {
-      id: true,
-      name: true,
-      status: true,
-      models: {
-        select: { model: { select: { id: true, name: true, version: true, isDemo: true } } },
-      },
-      readers: { orderBy: { id: "asc" }, select: { id: true, user: { select: { name: true } } } },
-    },
-  });
-  if (!study) throw new AppError("NOT_FOUND", "Study not found");
-
-  const ratings = await db.rating.findMany({
-    where: { item: { studyId } },
-    select: {
-      level: true,
-      item: { select: { studyReaderId: true, report: { select: { modelId: true } } } },
-    },
-  });
-  const readerIndex = new Map(study.readers.map((r, i) => [r.id, i]));
-  const rows: RatingRow[] = ratings.map((r) => ({
-    level: r.level,
-    readerIndex: readerIndex.get(r.item.studyReaderId) ?? -1,
-    sourceKey: r.item.report.modelId ?? "ground-truth",
-  }));
-
-  const sources = [
-    {
-      key: "ground-truth",
-      source: "GROUND_TRUTH" as const,
-      label: "Ground truth (original report)",
-      model: null,
-    },
-    ...study.models.map(({ model }) => ({
-      key: model.id,
-      source: "AI" as const,
-      label: `${model.name} ${model.version}${model.isDemo ? " (demo model)" : ""}`,
-      model: { name: model.name, version: model.version, isDemo: model.isDemo },
-    })),
-  ];
+  const data = await loadStudyRatings(db, studyId);
+  const success = levelIndexes(SUCCESS_LEVELS);
+  const stringent = levelIndexes(STRINGENT_LEVELS);
+  const nSources = data.sources.length;
+  const nReaders = data.readers.length;
+  // counts[source][level], and per (source, reader) the ratings and successes.
+  const counts = Array.from({ length: nSources }, () => [0, 0, 0, 0]);
+  const perReaderN = new Int32Array(nSources * nReaders);
+  const perReaderSuccess = new Int32Array(nSources * nReaders);
+  for (let i = 0; i < data.level.length; i++) {
+    const s = data.source[i]!;
+    const level = data.level[i]!;
+    counts[s]![level]!++;
+    const cell = s * nReaders + data.reader[i]!;
+    perReaderN[cell]!++;
+    if (success.has(level)) perReaderSuccess[cell]!++;
+  }
+  const sum = (c: number[], set: Set<number>) =>
+    c.reduce((t, n, level) => t + (set.has(level) ? n : 0), 0);
 
   return {
-    study: { id: study.id, name: study.name, status: study.status },
-    totalRatings: rows.length,
-    sources: sources.map(({ key, ...source }) => {
-      const mine = rows.filter((r) => r.sourceKey === key);
-      const count = (levels: readonly RatingLevel[], list = mine) =>
-        list.filter((r) => levels.includes(r.level)).length;
+    study: data.study,
+    totalRatings: data.level.length,
+    sources: data.sources.map((source, s) => {
+      const c = counts[s]!;
+      const n = c.reduce((a, b) => a + b, 0);
       return {
         ...source,
-        ratings: mine.length,
-        counts: { A: count(["A"]), B: count(["B"]), C: count(["C"]), D: count(["D"]) },
-        success: wilsonInterval(count(SUCCESS_LEVELS), mine.length),
-        stringent: wilsonInterval(count(STRINGENT_LEVELS), mine.length),
-        perReader: study.readers.map((reader, index) => {
-          const theirs = mine.filter((r) => r.readerIndex === index);
-          return {
-            reader: `R${index + 1}`,
-            name: reader.user.name,
-            success: wilsonInterval(count(SUCCESS_LEVELS, theirs), theirs.length),
-          };
-        }),
+        ratings: n,
+        counts: { A: c[0]!, B: c[1]!, C: c[2]!, D: c[3]! },
+        success: wilsonInterval(sum(c, success), n),
+        stringent: wilsonInterval(sum(c, stringent), n),
+        perReader: data.readers.map((reader, r) => ({
+          reader: reader.pseudonym,
+          name: reader.name,
+          success: wilsonInterval(
+            perReaderSuccess[s * nReaders + r]!,
+            perReaderN[s * nReaders + r]!,
+          ),
+        })),
       };
     }),
   };

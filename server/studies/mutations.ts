@@ -27,7 +27,10 @@ export async function createStudy(db: Db, input: CreateStudyInput) {
       seed: data.seed ?? randomInt(0, 2 ** 31 - 1),
       openWhenReady: data.openWhenReady,
       models: { create: data.modelIds.map((modelId) => ({ modelId })) },
-      readers: { create: readers.map((r) => ({ userId: r.id, token: newOpaqueToken() })) },
+      // In the order given: pseudonyms R1, R2, ... follow the order readers joined.
+      readers: {
+        create: [...new Set(data.readerIds)].map((userId) => ({ userId, token: newOpaqueToken() })),
+      },
     },
     select: { id: true, seed: true },
   });

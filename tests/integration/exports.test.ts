@@ -52,10 +52,19 @@ describe("unblinded exports", () => {
     { GROUND_TRUTH: "B", AI: "D" },
   ] as const;
 
+  /** Plan index by pseudonym: R1, R2 follow the order readers joined the study. */
+  const planOf = new Map<string, 0 | 1>();
+
   beforeAll(async () => {
     study = await openedStudy(2, 3);
     admin = await makeUser("ADMIN");
+    const joined = await db().studyReader.findMany({
+      where: { studyId: study.studyId },
+      orderBy: { id: "asc" },
+      select: { userId: true },
+    });
     for (const [index, reader] of study.readers.entries()) {
+      planOf.set(`R${joined.findIndex((j) => j.userId === reader.id) + 1}`, index as 0 | 1);
       const { items } = await readAll(reader.id);
       const rows = await db().readingItem.findMany({
         where: { token: { in: items.map((i) => i.itemToken) } },
@@ -90,7 +99,7 @@ describe("unblinded exports", () => {
     for (const row of rows) {
       const reader = row[col("reader")]!;
       const source = row[col("source")] === "ground_truth" ? "GROUND_TRUTH" : "AI";
-      const expected = plan[reader === "R1" ? 0 : 1]![source];
+      const expected = plan[planOf.get(reader)!]![source];
       expect(row[col("rating")]).toBe(expected);
       expect(row[col("success")]).toBe(expected === "A" || expected === "B" ? "1" : "0");
       expect(row[col("stringent_success")]).toBe(expected === "A" ? "1" : "0");
@@ -116,8 +125,9 @@ describe("unblinded exports", () => {
       .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(12);
     expect(Object.keys(lines[0])).toEqual(RATING_COLUMNS.map(([name]) => name));
-    const r1GroundTruth = lines.filter((l) => l.reader === "R1" && l.source === "ground_truth");
-    expect(r1GroundTruth.map((l) => [l.rating, l.success, l.stringent_success])).toEqual([
+    const firstPlan = [...planOf.entries()].find(([, index]) => index === 0)![0];
+    const groundTruth = lines.filter((l) => l.reader === firstPlan && l.source === "ground_truth");
+    expect(groundTruth.map((l) => [l.rating, l.success, l.stringent_success])).toEqual([
       ["A", 1, 1],
       ["A", 1, 1],
       ["A", 1, 1],
