@@ -1,0 +1,15 @@
+export * from "./types";
+export {
+  binomialHalfCdf,
+  chiSquareSurvival,
+  logChoose,
+  logGamma,
+  regularizedGammaP,
+  regularizedGammaQ,
+} from "./math";
+export * from "./bootstrap";
+export * from "./mrmc";
+export * from "./paired";
+export * from "./agreement";
+export * from "./cohen";
+export * from "./groups";
