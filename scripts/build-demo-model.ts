@@ -17,7 +17,7 @@ import onnxProto from "onnx-proto";
 import * as prettier from "prettier";
 import { randomFindings, type Findings } from "../server/demo/findings";
 import { renderPhantom } from "../server/demo/phantom";
-import { createRng, deriveSeed, type Rng } from "../server/demo/rng";
+import { createRng, deriveSeed, type Rng } from "../server/lib/rng";
 import { INPUT_SIZE, preprocessImage } from "../workers/models/demo-classifier";
 
 const { onnx } = onnxProto;

@@ -1,4 +1,4 @@
-import type { Rng } from "./rng";
+import type { Rng } from "../lib/rng";
 
 export type Side = "left" | "right";
 

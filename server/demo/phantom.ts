@@ -1,6 +1,6 @@
 import sharp from "sharp";
 import type { Findings, Side } from "./findings";
-import { createRng, deriveSeed, type Rng } from "./rng";
+import { createRng, deriveSeed, type Rng } from "../lib/rng";
 
 /**
  * Procedural PA chest radiograph phantom.

@@ -8,7 +8,7 @@ import {
   type Side,
 } from "./findings";
 import { writeRadiologyReport } from "./reports";
-import { createRng, deriveSeed } from "./rng";
+import { createRng, deriveSeed } from "../lib/rng";
 
 const f = (over: Partial<Findings>): Findings => ({ ...NORMAL_FINDINGS, ...over });
 

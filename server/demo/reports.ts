@@ -1,5 +1,5 @@
 import type { Findings, Side } from "./findings";
-import type { Rng } from "./rng";
+import type { Rng } from "../lib/rng";
 
 /**
  * Radiologist-style reports for demo phantoms, written from the known findings only.

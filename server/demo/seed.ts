@@ -8,7 +8,7 @@ import { addCase, createStudy, registerModel } from "../studies/mutations";
 import { findingTags, isNormal, NORMAL_FINDINGS, randomFindings, type Findings } from "./findings";
 import { renderPhantom } from "./phantom";
 import { writeRadiologyReport } from "./reports";
-import { createRng, deriveSeed } from "./rng";
+import { createRng, deriveSeed } from "../lib/rng";
 
 export const DEMO_STUDY_NAME = "Demo: synthetic chest radiographs";
 export const DEMO_SEED = 20_231_018;

@@ -1,4 +1,4 @@
-import { createRng } from "../demo/rng";
+import { createRng } from "../lib/rng";
 
 export interface AssignableReport {
   reportId: string;

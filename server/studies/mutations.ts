@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from "node:crypto";
 import type { Db, DbClient } from "../db/client";
 import { isUniqueViolation } from "../db/client";
-import { deriveSeed } from "../demo/rng";
+import { deriveSeed } from "../lib/rng";
 import { AppError } from "../errors";
 import { orderReadingItems } from "./assignment";
 import { addCaseInput, createStudyInput, type AddCaseInput, type CreateStudyInput } from "./schema";

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NORMAL_FINDINGS, randomFindings, type Findings } from "../../server/demo/findings";
 import { renderPhantom } from "../../server/demo/phantom";
 import { writeRadiologyReport } from "../../server/demo/reports";
-import { createRng, deriveSeed } from "../../server/demo/rng";
+import { createRng, deriveSeed } from "../../server/lib/rng";
 import {
   ImageDecodeError,
   loadDemoModel,

@@ -7,7 +7,7 @@ import * as ort from "onnxruntime-node";
 import sharp, { type OutputInfo } from "sharp";
 import type { Findings, Side } from "../../server/demo/findings";
 import { writeRadiologyReport } from "../../server/demo/reports";
-import { createRng, type Rng } from "../../server/demo/rng";
+import { createRng, type Rng } from "../../server/lib/rng";
 
 /**
  * The demo report model: a small classifier trained on procedural chest phantoms

@@ -1,4 +1,4 @@
-import { createRng } from "../../demo/rng";
+import { createRng } from "../../lib/rng";
 import { cellIndex, crossedLayout, duplicateCell } from "./layout";
 import { noBootstrap, summarizeReplicates } from "./math";
 import {

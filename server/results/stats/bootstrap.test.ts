@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRng, type Rng } from "../../demo/rng";
+import { createRng, type Rng } from "../../lib/rng";
 import { crossedBootstrap, pairedCrossedBootstrap, type ResampleMode } from "./bootstrap";
 import { summarizeReplicates } from "./math";
 import type { BinaryCell } from "./types";

@@ -1,4 +1,4 @@
-import { createRng, type Rng } from "../../demo/rng";
+import { createRng, type Rng } from "../../lib/rng";
 import { binaryMatrix, crossedLayout, type CrossedLayout } from "./layout";
 import { noBootstrap, summarizeReplicates } from "./math";
 import {

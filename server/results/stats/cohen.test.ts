@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRng } from "../../demo/rng";
+import { createRng } from "../../lib/rng";
 import { cohenKappaFromTable, pairwiseCohenKappa } from "./cohen";
 import { summarizeReplicates } from "./math";
 import type { RatingCell } from "./types";

@@ -1,4 +1,4 @@
-import { createRng, deriveSeed } from "../../demo/rng";
+import { createRng, deriveSeed } from "../../lib/rng";
 import type { AgreementOptions } from "./agreement";
 import { cellIndex, crossedLayout, duplicateCell } from "./layout";
 import { noBootstrap, summarizeReplicates } from "./math";

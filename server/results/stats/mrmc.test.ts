@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRng } from "../../demo/rng";
+import { createRng } from "../../lib/rng";
 import { mrmcBinaryVariance, mrmcPairedDifference } from "./mrmc";
 import type { BinaryCell } from "./types";
 

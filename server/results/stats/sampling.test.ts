@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRng } from "../../demo/rng";
+import { createRng } from "../../lib/rng";
 import { chiSquareSurvival, logChoose } from "./math";
 import { binomialDraw, multinomialDraw } from "./sampling";
 

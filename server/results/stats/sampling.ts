@@ -1,4 +1,4 @@
-import type { Rng } from "../../demo/rng";
+import type { Rng } from "../../lib/rng";
 
 /** Below this mode, inversion from 0 is fast and the rejection method's constants do not hold. */
 const INVERSION_MAX_MODE = 11;
