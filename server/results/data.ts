@@ -1,54 +1,197 @@
 import type { DbClient } from "../db/client";
 import { STRINGENT_LEVELS, SUCCESS_LEVELS } from "../reading/scale";
-import { LEVELS, loadStudyRatings } from "./ratings";
+import { LEVELS, loadStudyRatings, type StudyRatings } from "./ratings";
 import type { StudyResults } from "./schema";
-import { wilsonInterval } from "./stats";
+import {
+  agreementStatistics,
+  atLeastAsGood,
+  cochranQ,
+  crossedBootstrap,
+  groupRates,
+  levelDistribution,
+  mcnemarExact,
+  mrmcBinaryVariance,
+  mrmcPairedDifference,
+  pairedCrossedBootstrap,
+  pairwiseCohenKappa,
+  type BinaryCell,
+  type BootstrapEstimate,
+  type MrmcResult,
+  type RatingCell,
+  wilsonInterval,
+} from "./stats";
+
+export const DEFAULT_BOOTSTRAP_REPLICATES = 2_000;
 
 const levelIndexes = (levels: readonly string[]) =>
   new Set(levels.map((l) => LEVELS.indexOf(l as (typeof LEVELS)[number])));
 
-export async function getStudyResults(db: DbClient, studyId: string): Promise<StudyResults> {
+const interval = (b: BootstrapEstimate) => ({
+  estimate: b.estimate,
+  lower: b.lower,
+  upper: b.upper,
+  se: b.se,
+  replicates: b.replicates,
+});
+const mrmc = (m: MrmcResult) => ({
+  estimate: m.estimate,
+  lower: m.lower,
+  upper: m.upper,
+  se: m.se,
+  variance: m.variance,
+  note: m.note,
+});
+
+function quantile(sorted: Int32Array, p: number): number | null {
+  if (sorted.length === 0) return null;
+  const at = (sorted.length - 1) * p;
+  const lo = Math.floor(at);
+  const hi = Math.ceil(at);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo);
+}
+
+/** Ratings of one source as cells: reader pseudonym, case id, level. */
+function cellsOf(data: StudyRatings, source: number): RatingCell[] {
+  const cells: RatingCell[] = [];
+  for (let i = 0; i < data.level.length; i++) {
+    if (data.source[i] !== source) continue;
+    cells.push({
+      reader: data.readers[data.reader[i]!]!.pseudonym,
+      caseId: data.cases[data.caseIndex[i]!]!.externalId,
+      level: data.level[i]!,
+    });
+  }
+  return cells;
+}
+
+const binary = (cells: RatingCell[], set: Set<number>): BinaryCell[] =>
+  cells.map((c) => ({ reader: c.reader, caseId: c.caseId, value: set.has(c.level) ? 1 : 0 }));
+
+/**
+ * Everything the study owner publishes: per source the rates with Wilson, crossed-bootstrap
+ * and MRMC intervals, per reader and per case group; agreement between readers; and each
+ * model against the ground truth on paired (reader, case) cells. Bootstraps are seeded with
+ * the study's recorded seed, so the same ratings always give the same numbers.
+ */
+export async function getStudyResults(
+  db: DbClient,
+  studyId: string,
+  options: { replicates?: number } = {},
+): Promise<StudyResults> {
   const data = await loadStudyRatings(db, studyId);
+  const seed = await db.study
+    .findUniqueOrThrow({ where: { id: studyId }, select: { seed: true } })
+    .then((s) => s.seed);
+  const replicates = options.replicates ?? DEFAULT_BOOTSTRAP_REPLICATES;
   const success = levelIndexes(SUCCESS_LEVELS);
   const stringent = levelIndexes(STRINGENT_LEVELS);
-  const nSources = data.sources.length;
-  const nReaders = data.readers.length;
-  // counts[source][level], and per (source, reader) the ratings and successes.
-  const counts = Array.from({ length: nSources }, () => [0, 0, 0, 0]);
-  const perReaderN = new Int32Array(nSources * nReaders);
-  const perReaderSuccess = new Int32Array(nSources * nReaders);
-  for (let i = 0; i < data.level.length; i++) {
-    const s = data.source[i]!;
-    const level = data.level[i]!;
-    counts[s]![level]!++;
-    const cell = s * nReaders + data.reader[i]!;
-    perReaderN[cell]!++;
-    if (success.has(level)) perReaderSuccess[cell]!++;
-  }
-  const sum = (c: number[], set: Set<number>) =>
-    c.reduce((t, n, level) => t + (set.has(level) ? n : 0), 0);
+  const caseGroups = data.cases.map((c) => [
+    ...(c.isAbnormal === null ? [] : [c.isAbnormal ? "abnormal" : "normal"]),
+    ...c.findingTags.map((t) => `finding:${t}`),
+  ]);
+  const caseIndexById = new Map(data.cases.map((c, i) => [c.externalId, i]));
+  const cellsBySource = data.sources.map((_, s) => cellsOf(data, s));
+
+  const sources = data.sources.map((source, s) => {
+    const cells = cellsBySource[s]!;
+    const ok = binary(cells, success);
+    const strict = binary(cells, stringent);
+    const counts = levelDistribution(cells).counts;
+    const times = new Int32Array(
+      [...data.activeMs.filter((t, i) => data.source[i] === s && t >= 0)].sort((a, b) => a - b),
+    );
+    const agreement = agreementStatistics(cells, { seed, replicates });
+    return {
+      ...source,
+      ratings: cells.length,
+      counts: { A: counts[0]!, B: counts[1]!, C: counts[2]!, D: counts[3]! },
+      success: wilsonInterval(ok.filter((c) => c.value === 1).length, ok.length),
+      stringent: wilsonInterval(strict.filter((c) => c.value === 1).length, strict.length),
+      successCrossed: interval(crossedBootstrap(ok, { seed, replicates })),
+      stringentCrossed: interval(crossedBootstrap(strict, { seed, replicates })),
+      successMrmc: mrmc(mrmcBinaryVariance(ok)),
+      perReader: data.readers.map((reader) => {
+        const theirs = cells.filter((c) => c.reader === reader.pseudonym);
+        const wins = theirs.filter((c) => success.has(c.level)).length;
+        return {
+          reader: reader.pseudonym,
+          name: reader.name,
+          counts: levelDistribution(theirs).counts,
+          success: wilsonInterval(wins, theirs.length),
+        };
+      }),
+      groups: groupRates(
+        ok.map((c) => ({ value: c.value, groups: caseGroups[caseIndexById.get(c.caseId)!]! })),
+      ).map(({ group, successes, n, estimate, lower, upper }) => ({
+        group,
+        successes,
+        n,
+        estimate,
+        lower,
+        upper,
+      })),
+      timeMs: {
+        n: times.length,
+        median: quantile(times, 0.5),
+        p25: quantile(times, 0.25),
+        p75: quantile(times, 0.75),
+      },
+      agreement: {
+        items: agreement.items,
+        raters: agreement.raters,
+        rawAgreement: interval(agreement.rawAgreement),
+        fleissKappa: interval(agreement.fleissKappa),
+        gwetAC1: interval(agreement.gwetAC1),
+        krippendorffAlphaNominal: interval(agreement.krippendorffAlphaNominal),
+        krippendorffAlphaOrdinal: interval(agreement.krippendorffAlphaOrdinal),
+        notes: agreement.notes,
+      },
+      readerPairs: pairwiseCohenKappa(cells, { seed, replicates }).map((p) => ({
+        readerA: p.readerA,
+        readerB: p.readerB,
+        items: p.items,
+        rawAgreement: interval(p.rawAgreement),
+        unweighted: interval(p.unweighted),
+        linear: interval(p.linear),
+        quadratic: interval(p.quadratic),
+      })),
+    };
+  });
+
+  const groundTruth = cellsBySource[0]!;
+  const comparisons = data.sources.slice(1).map((source, i) => {
+    const ai = cellsBySource[i + 1]!;
+    const aiOk = binary(ai, success);
+    const gtOk = binary(groundTruth, success);
+    const paired = pairedCrossedBootstrap(aiOk, gtOk, { seed, replicates });
+    const pairedStrict = pairedCrossedBootstrap(
+      binary(ai, stringent),
+      binary(groundTruth, stringent),
+      {
+        seed,
+        replicates,
+      },
+    );
+    const mcnemar = mcnemarExact(aiOk, gtOk);
+    const q = cochranQ([aiOk, gtOk]);
+    return {
+      label: source.label,
+      versus: data.sources[0]!.label,
+      pairs: mcnemar.pairs,
+      difference: interval(paired.difference),
+      differenceStringent: interval(pairedStrict.difference),
+      differenceMrmc: mrmc(mrmcPairedDifference(aiOk, gtOk)),
+      mcnemar: { aiOnly: mcnemar.xOnly, groundTruthOnly: mcnemar.yOnly, pValue: mcnemar.pValue },
+      cochranQ: { statistic: q.statistic, df: q.df, pValue: q.pValue },
+      atLeastAsGood: atLeastAsGood(ai, groundTruth).atLeastAsGood,
+    };
+  });
 
   return {
     study: data.study,
     totalRatings: data.level.length,
-    sources: data.sources.map((source, s) => {
-      const c = counts[s]!;
-      const n = c.reduce((a, b) => a + b, 0);
-      return {
-        ...source,
-        ratings: n,
-        counts: { A: c[0]!, B: c[1]!, C: c[2]!, D: c[3]! },
-        success: wilsonInterval(sum(c, success), n),
-        stringent: wilsonInterval(sum(c, stringent), n),
-        perReader: data.readers.map((reader, r) => ({
-          reader: reader.pseudonym,
-          name: reader.name,
-          success: wilsonInterval(
-            perReaderSuccess[s * nReaders + r]!,
-            perReaderN[s * nReaders + r]!,
-          ),
-        })),
-      };
-    }),
+    bootstrap: { replicates, seed },
+    sources,
+    comparisons,
   };
 }

@@ -21,6 +21,8 @@ export interface StudyRatings {
   source: Int32Array;
   /** 0 = A (best) ... 3 = D. */
   level: Int8Array;
+  /** Active milliseconds on the item; -1 where not measured. */
+  activeMs: Int32Array;
 }
 
 /**
@@ -48,7 +50,13 @@ export async function loadStudyRatings(db: DbClient, studyId: string): Promise<S
   if (!study) throw new AppError("NOT_FOUND", "Study not found");
 
   const [packed] = await db.$queryRaw<
-    { r: number[] | null; c: number[] | null; s: number[] | null; l: number[] | null }[]
+    {
+      r: number[] | null;
+      c: number[] | null;
+      s: number[] | null;
+      l: number[] | null;
+      t: number[] | null;
+    }[]
   >`
     WITH readers AS (
       SELECT id, (row_number() OVER (ORDER BY id) - 1)::int AS n FROM study_readers WHERE study_id = ${studyId}
@@ -58,7 +66,8 @@ export async function loadStudyRatings(db: DbClient, studyId: string): Promise<S
       SELECT model_id, (row_number() OVER (ORDER BY model_id))::int AS n FROM study_models WHERE study_id = ${studyId}
     )
     SELECT array_agg(rd.n) AS r, array_agg(c.n) AS c, array_agg(COALESCE(s.n, 0)) AS s,
-      array_agg((array_position(ARRAY['A','B','C','D'], rt.level::text) - 1)) AS l
+      array_agg((array_position(ARRAY['A','B','C','D'], rt.level::text) - 1)) AS l,
+      array_agg(COALESCE(rt.active_ms, -1)) AS t
     FROM ratings rt
     JOIN reading_items ri ON ri.id = rt.item_id
     JOIN readers rd ON rd.id = ri.study_reader_id
@@ -83,5 +92,6 @@ export async function loadStudyRatings(db: DbClient, studyId: string): Promise<S
     caseIndex: Int32Array.from(packed?.c ?? []),
     source: Int32Array.from(packed?.s ?? []),
     level: Int8Array.from(packed?.l ?? []),
+    activeMs: Int32Array.from(packed?.t ?? []),
   };
 }

@@ -86,14 +86,21 @@ async function main() {
 
     // Imported after DATABASE_URL points at the bench database.
     const { getDb } = await import("../../server/db/client");
-    const { getStudyResults } = await import("../../server/results/data");
+    const { DEFAULT_BOOTSTRAP_REPLICATES, getStudyResults } =
+      await import("../../server/results/data");
+    const { loadStudyRatings } = await import("../../server/results/ratings");
     const { exportStudy } = await import("../../server/exports/mutations");
     const { ratingsQuery } = await import("../../server/exports/sql");
     const db = getDb();
 
     await getStudyResults(db, study.studyId); // warm-up: connection, query plans
+    const load = await timed(() => loadStudyRatings(db, study.studyId));
     const results = await timed(() => getStudyResults(db, study.studyId));
-    rows.push(["results (all statistics)", `${results.seconds.toFixed(2)} s (target < 2 s)`]);
+    rows.push([
+      "results, every statistic",
+      `${results.seconds.toFixed(2)} s with ${DEFAULT_BOOTSTRAP_REPLICATES} bootstrap replicates ` +
+        `(loading the ratings ${load.seconds.toFixed(2)} s, computing ${(results.seconds - load.seconds).toFixed(2)} s; target < 2 s)`,
+    ]);
 
     // Baseline: PostgreSQL's COPY of the same rows, straight to a byte counter.
     const baselineSink = counter();

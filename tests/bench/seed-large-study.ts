@@ -52,6 +52,8 @@ export async function seedLargeStudy(
       (5000 + random() * 40000)::int, now(), now()
     FROM reading_items i JOIN reports rp ON rp.id = i.report_id WHERE i.study_id = 'bench-s';
   `);
+  // Fresh planner statistics, as autovacuum would have gathered on a live database.
+  await client.query("ANALYZE");
   const { rows } = await client.query<{ n: string }>(
     "SELECT count(*) AS n FROM ratings r JOIN reading_items i ON i.id = r.item_id WHERE i.study_id = 'bench-s'",
   );

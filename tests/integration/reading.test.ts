@@ -197,7 +197,7 @@ describe("results", () => {
     expect(gt.success).toMatchObject({ successes: 10, n: 10, estimate: 1 });
     expect(gt.stringent).toMatchObject({ successes: 5, n: 10, estimate: 0.5 });
     expect(ai.success).toMatchObject({ successes: 0, n: 10, estimate: 0 });
-    // Wilson 95% for 10/10: [0.7225, 1] (SciPy, see server/results/stats.test.ts).
+    // Wilson 95% for 10/10: [0.7225, 1] (SciPy, see server/results/stats/wilson.test.ts).
     expect(gt.success.lower).toBeCloseTo(0.7225, 3);
     expect(gt.perReader.map((r) => r.success.estimate)).toEqual([1, 1]);
     expect(ai.perReader.map((r) => r.success.n)).toEqual([5, 5]);

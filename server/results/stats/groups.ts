@@ -1,4 +1,4 @@
-import { wilsonInterval, type Proportion } from "../stats";
+import { wilsonInterval, type Proportion } from "./wilson";
 import {
   assertBinary,
   assertCategories,

@@ -1,4 +1,5 @@
 export * from "./types";
+export * from "./wilson";
 export {
   binomialHalfCdf,
   chiSquareSurvival,

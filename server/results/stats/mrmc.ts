@@ -1,4 +1,4 @@
-import { Z_95 } from "../stats";
+import { Z_95 } from "./wilson";
 import { binaryMatrix, crossedLayout } from "./layout";
 import type { BinaryCell, IntervalEstimate } from "./types";
 

@@ -1,4 +1,4 @@
-import { wilsonInterval, type Proportion } from "../stats";
+import { wilsonInterval, type Proportion } from "./wilson";
 import { cellIndex, crossedLayout, duplicateCell } from "./layout";
 import { binomialHalfCdf, chiSquareSurvival } from "./math";
 import {

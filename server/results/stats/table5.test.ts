@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { wilsonInterval } from "../stats";
+import { wilsonInterval } from "./wilson";
 import { pairedCrossedBootstrap } from "./bootstrap";
 import { levelDistribution } from "./groups";
 import { mrmcPairedDifference } from "./mrmc";

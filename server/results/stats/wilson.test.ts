@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { wilsonInterval } from "./stats";
+import { wilsonInterval } from "./wilson";
 
 describe("wilsonInterval", () => {
   // Expected values from SciPy 1.17: scipy.stats.binomtest(x, n).proportion_ci(
