@@ -134,8 +134,24 @@ test("a reader rates every item by keyboard, blind, and the admin sees the rates
   for (const source of [/Ground truth/, /demo model/]) {
     const row = results.getByRole("row").filter({ hasText: source });
     await expect(row.getByRole("cell").nth(1)).toHaveText(String(READABLE_CASES));
-    await expect(row.getByTestId("success")).toHaveText(/^\d+\.\d% \[\d+\.\d%, \d+\.\d%\]$/);
+    // Wilson, crossed bootstrap and MRMC columns each show a rate with its interval.
+    for (const column of [3, 4]) {
+      await expect(row.getByRole("cell").nth(column)).toHaveText(
+        /^\d+\.\d% \[\d+\.\d%, \d+\.\d%\]$/,
+      );
+    }
   }
+  await expect(adminPage.getByTestId("comparisons").getByRole("row")).toHaveCount(2);
+  await expect(adminPage.getByRole("img", { name: "Ratings A to D per source" })).toBeVisible();
+  await expect(adminPage.getByRole("img", { name: /Success rate per reader/ })).toBeVisible();
+  const download = adminPage.waitForEvent("download");
+  await adminPage
+    .getByRole("figure")
+    .filter({ hasText: "Ratings per source" })
+    .getByRole("button", { name: "SVG" })
+    .click();
+  const svg = await download;
+  expect(svg.suggestedFilename()).toBe("ratings-per-source.svg");
   await expect(adminPage.getByTestId("per-reader")).toContainText("R1 · Demo Reader 1");
 
   // The admin's unblinded CSV holds the reader's 8 ratings, and the download is recorded.
