@@ -73,7 +73,12 @@ export async function runGenerateReportBatch(
     throw error;
   }
   for (const studyId of studies) {
-    if (await openStudyIfReady(db, studyId)) log(`study ${studyId} is complete and now open`);
+    try {
+      if (await openStudyIfReady(db, studyId)) log(`study ${studyId} is complete and now open`);
+    } catch (error) {
+      // The reports are written; the study stays a draft and the admin page says why.
+      log(`study ${studyId} cannot open: ${error instanceof Error ? error.message : error}`);
+    }
   }
 }
 

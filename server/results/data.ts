@@ -110,6 +110,7 @@ export async function getStudyResults(
       successCrossed: interval(crossedBootstrap(ok, { seed, replicates })),
       stringentCrossed: interval(crossedBootstrap(strict, { seed, replicates })),
       successMrmc: mrmc(mrmcBinaryVariance(ok)),
+      stringentMrmc: mrmc(mrmcBinaryVariance(strict)),
       perReader: data.readers.map((reader) => {
         const theirs = cells.filter((c) => c.reader === reader.pseudonym);
         const wins = theirs.filter((c) => success.has(c.level)).length;
@@ -158,32 +159,34 @@ export async function getStudyResults(
     };
   });
 
-  const groundTruth = cellsBySource[0]!;
-  const comparisons = data.sources.slice(1).map((source, i) => {
-    const ai = cellsBySource[i + 1]!;
-    const aiOk = binary(ai, success);
-    const gtOk = binary(groundTruth, success);
-    const paired = pairedCrossedBootstrap(aiOk, gtOk, { seed, replicates });
-    const pairedStrict = pairedCrossedBootstrap(
-      binary(ai, stringent),
-      binary(groundTruth, stringent),
-      {
-        seed,
-        replicates,
-      },
-    );
-    const mcnemar = mcnemarExact(aiOk, gtOk);
-    const q = cochranQ([aiOk, gtOk]);
+  // Each model against the ground truth, then each pair of models.
+  const pairs: [number, number][] = [];
+  for (let a = 1; a < data.sources.length; a++) pairs.push([a, 0]);
+  for (let a = 1; a < data.sources.length; a++) {
+    for (let b = a + 1; b < data.sources.length; b++) pairs.push([a, b]);
+  }
+  const comparisons = pairs.map(([a, b]) => {
+    const x = cellsBySource[a]!;
+    const y = cellsBySource[b]!;
+    const xOk = binary(x, success);
+    const yOk = binary(y, success);
+    const paired = pairedCrossedBootstrap(xOk, yOk, { seed, replicates });
+    const pairedStrict = pairedCrossedBootstrap(binary(x, stringent), binary(y, stringent), {
+      seed,
+      replicates,
+    });
+    const mcnemar = mcnemarExact(xOk, yOk);
+    const q = cochranQ([xOk, yOk]);
     return {
-      label: source.label,
-      versus: data.sources[0]!.label,
+      label: data.sources[a]!.label,
+      versus: data.sources[b]!.label,
       pairs: mcnemar.pairs,
       difference: interval(paired.difference),
       differenceStringent: interval(pairedStrict.difference),
-      differenceMrmc: mrmc(mrmcPairedDifference(aiOk, gtOk)),
-      mcnemar: { aiOnly: mcnemar.xOnly, groundTruthOnly: mcnemar.yOnly, pValue: mcnemar.pValue },
+      differenceMrmc: mrmc(mrmcPairedDifference(xOk, yOk)),
+      mcnemar: { sourceOnly: mcnemar.xOnly, versusOnly: mcnemar.yOnly, pValue: mcnemar.pValue },
       cochranQ: { statistic: q.statistic, df: q.df, pValue: q.pValue },
-      atLeastAsGood: atLeastAsGood(ai, groundTruth).atLeastAsGood,
+      atLeastAsGood: atLeastAsGood(x, y).atLeastAsGood,
     };
   });
 

@@ -1,7 +1,6 @@
 import { adminProcedure, router } from "../api/trpc";
-import { studyIdInput } from "../studies/schema";
 import { getStudyResults } from "./data";
-import { studyResultsSchema } from "./schema";
+import { resultsInput, studyResultsSchema } from "./schema";
 
 export const resultsRouter = router({
   get: adminProcedure
@@ -15,7 +14,7 @@ export const resultsRouter = router({
         tags: ["results"],
       },
     })
-    .input(studyIdInput)
+    .input(resultsInput)
     .output(studyResultsSchema)
-    .query(({ ctx, input }) => getStudyResults(ctx.db, input.id)),
+    .query(({ ctx, input }) => getStudyResults(ctx.db, input.id, { replicates: input.replicates })),
 });

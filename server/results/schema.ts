@@ -67,6 +67,7 @@ export const sourceResultSchema = z.object({
   ),
   stringentCrossed: bootstrapSchema,
   successMrmc: mrmcSchema.describe("Success rate with the U-statistic MRMC variance (Gallas 2007)"),
+  stringentMrmc: mrmcSchema,
   perReader: z.array(
     z.object({
       reader: z.string().describe("Reader pseudonym (R1, R2, ...), stable within the study"),
@@ -86,21 +87,34 @@ export const sourceResultSchema = z.object({
 });
 
 export const comparisonSchema = z.object({
-  label: z.string().describe("The AI source compared with the ground truth"),
-  versus: z.string(),
+  label: z.string().describe("The AI source compared"),
+  versus: z.string().describe("What it is compared with: the ground truth, or another model"),
   pairs: z.number().int().describe("(reader, case) cells rated for both sources"),
-  difference: bootstrapSchema.describe("Success rate AI minus ground truth, crossed bootstrap"),
+  difference: bootstrapSchema.describe(
+    "Success rate of the source minus that of the comparator, crossed bootstrap",
+  ),
   differenceStringent: bootstrapSchema,
   differenceMrmc: mrmcSchema,
   mcnemar: z.object({
-    aiOnly: z.number().int(),
-    groundTruthOnly: z.number().int(),
+    sourceOnly: z.number().int().describe("Cells where only the source succeeded"),
+    versusOnly: z.number().int().describe("Cells where only the comparator succeeded"),
     pValue: num.describe("Exact two-sided McNemar test on discordant (reader, case) cells"),
   }),
   cochranQ: z.object({ statistic: num, df: z.number().int(), pValue: num }),
   atLeastAsGood: proportionSchema.describe(
-    "Share of (reader, case) cells where the AI report was rated at least as well as the original",
+    "Share of (reader, case) cells where the source's report was rated at least as well as the comparator's",
   ),
+});
+
+export const resultsInput = z.object({
+  id: z.string().min(1).max(64),
+  replicates: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(20_000)
+    .optional()
+    .describe("Bootstrap replicates (default 2,000; 0 skips the bootstrap intervals)"),
 });
 
 export const studyResultsSchema = z.object({

@@ -124,6 +124,13 @@ export async function openStudy(
     if (reports.length === 0) {
       throw new AppError("CONFLICT", "No case has all its reports yet; nothing to read");
     }
+    const readableCases = new Set(reports.map((r) => r.caseId)).size;
+    if (readableCases < 2) {
+      throw new AppError(
+        "CONFLICT",
+        "A study needs at least two cases with all their reports, so that the reports of one image are never read one after the other",
+      );
+    }
     let items = 0;
     for (const reader of study.readers) {
       // Masked to 31 bits to fit the PostgreSQL integer it is recorded in.

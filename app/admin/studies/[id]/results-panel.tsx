@@ -163,6 +163,7 @@ function Results({ r }: { r: StudyResults }) {
             ]}
             rows={r.comparisons.map((c) => [
               c.label,
+              c.versus,
               c.pairs,
               `${signedPct(c.difference.estimate)} [${signedPct(c.difference.lower)}, ${signedPct(c.difference.upper)}]`,
               `${signedPct(c.differenceStringent.estimate)} [${signedPct(c.differenceStringent.lower)}, ${signedPct(c.differenceStringent.upper)}]`,
