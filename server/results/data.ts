@@ -92,10 +92,51 @@ export async function getStudyResults(
   const caseIndexById = new Map(data.cases.map((c, i) => [c.externalId, i]));
   const cellsBySource = data.sources.map((_, s) => cellsOf(data, s));
 
+  // Each model against the ground truth, then each pair of models. A paired bootstrap also
+  // yields each side's own crossed interval, which the per-source rows reuse.
+  const pairs: [number, number][] = [];
+  for (let a = 1; a < data.sources.length; a++) pairs.push([a, 0]);
+  for (let a = 1; a < data.sources.length; a++) {
+    for (let b = a + 1; b < data.sources.length; b++) pairs.push([a, b]);
+  }
+  const okBySource = cellsBySource.map((cells) => binary(cells, success));
+  const strictBySource = cellsBySource.map((cells) => binary(cells, stringent));
+  const bootstraps = pairs.map(([a, b]) => ({
+    success: pairedCrossedBootstrap(okBySource[a]!, okBySource[b]!, { seed, replicates }),
+    stringent: pairedCrossedBootstrap(strictBySource[a]!, strictBySource[b]!, { seed, replicates }),
+  }));
+  /** A source's own crossed interval: from its comparison with the ground truth if there is one. */
+  const crossedOf = (s: number, kind: "success" | "stringent") => {
+    const vsGroundTruth = s === 0 ? 0 : s - 1;
+    const paired = bootstraps[vsGroundTruth];
+    if (paired) return s === 0 ? paired[kind].y : paired[kind].x;
+    const cells = kind === "success" ? okBySource[s]! : strictBySource[s]!;
+    return crossedBootstrap(cells, { seed, replicates });
+  };
+  const comparisons = pairs.map(([a, b], i) => {
+    const x = cellsBySource[a]!;
+    const y = cellsBySource[b]!;
+    const xOk = okBySource[a]!;
+    const yOk = okBySource[b]!;
+    const mcnemar = mcnemarExact(xOk, yOk);
+    const q = cochranQ([xOk, yOk]);
+    return {
+      label: data.sources[a]!.label,
+      versus: data.sources[b]!.label,
+      pairs: mcnemar.pairs,
+      difference: interval(bootstraps[i]!.success.difference),
+      differenceStringent: interval(bootstraps[i]!.stringent.difference),
+      differenceMrmc: mrmc(mrmcPairedDifference(xOk, yOk)),
+      mcnemar: { sourceOnly: mcnemar.xOnly, versusOnly: mcnemar.yOnly, pValue: mcnemar.pValue },
+      cochranQ: { statistic: q.statistic, df: q.df, pValue: q.pValue },
+      atLeastAsGood: atLeastAsGood(x, y).atLeastAsGood,
+    };
+  });
+
   const sources = data.sources.map((source, s) => {
     const cells = cellsBySource[s]!;
-    const ok = binary(cells, success);
-    const strict = binary(cells, stringent);
+    const ok = okBySource[s]!;
+    const strict = strictBySource[s]!;
     const counts = levelDistribution(cells).counts;
     const times = new Int32Array(
       [...data.activeMs.filter((t, i) => data.source[i] === s && t >= 0)].sort((a, b) => a - b),
@@ -107,8 +148,8 @@ export async function getStudyResults(
       counts: { A: counts[0]!, B: counts[1]!, C: counts[2]!, D: counts[3]! },
       success: wilsonInterval(ok.filter((c) => c.value === 1).length, ok.length),
       stringent: wilsonInterval(strict.filter((c) => c.value === 1).length, strict.length),
-      successCrossed: interval(crossedBootstrap(ok, { seed, replicates })),
-      stringentCrossed: interval(crossedBootstrap(strict, { seed, replicates })),
+      successCrossed: interval(crossedOf(s, "success")),
+      stringentCrossed: interval(crossedOf(s, "stringent")),
       successMrmc: mrmc(mrmcBinaryVariance(ok)),
       stringentMrmc: mrmc(mrmcBinaryVariance(strict)),
       perReader: data.readers.map((reader) => {
@@ -156,37 +197,6 @@ export async function getStudyResults(
         linear: interval(p.linear),
         quadratic: interval(p.quadratic),
       })),
-    };
-  });
-
-  // Each model against the ground truth, then each pair of models.
-  const pairs: [number, number][] = [];
-  for (let a = 1; a < data.sources.length; a++) pairs.push([a, 0]);
-  for (let a = 1; a < data.sources.length; a++) {
-    for (let b = a + 1; b < data.sources.length; b++) pairs.push([a, b]);
-  }
-  const comparisons = pairs.map(([a, b]) => {
-    const x = cellsBySource[a]!;
-    const y = cellsBySource[b]!;
-    const xOk = binary(x, success);
-    const yOk = binary(y, success);
-    const paired = pairedCrossedBootstrap(xOk, yOk, { seed, replicates });
-    const pairedStrict = pairedCrossedBootstrap(binary(x, stringent), binary(y, stringent), {
-      seed,
-      replicates,
-    });
-    const mcnemar = mcnemarExact(xOk, yOk);
-    const q = cochranQ([xOk, yOk]);
-    return {
-      label: data.sources[a]!.label,
-      versus: data.sources[b]!.label,
-      pairs: mcnemar.pairs,
-      difference: interval(paired.difference),
-      differenceStringent: interval(pairedStrict.difference),
-      differenceMrmc: mrmc(mrmcPairedDifference(xOk, yOk)),
-      mcnemar: { sourceOnly: mcnemar.xOnly, versusOnly: mcnemar.yOnly, pValue: mcnemar.pValue },
-      cochranQ: { statistic: q.statistic, df: q.df, pValue: q.pValue },
-      atLeastAsGood: atLeastAsGood(x, y).atLeastAsGood,
     };
   });
 
