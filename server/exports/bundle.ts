@@ -1,5 +1,5 @@
 import type { DbClient } from "../db/client";
-import { RATING_SCALE, STRINGENT_LEVELS, SUCCESS_LEVELS } from "../reading/scale";
+import { RATING_SCALE } from "../reading/scale";
 import { RATING_COLUMNS } from "./schema";
 
 /** What was done, as needed to re-run or audit the analysis: scale, design and seeds. */
@@ -12,6 +12,8 @@ export async function getStudyProtocol(db: DbClient, studyId: string) {
       description: true,
       seed: true,
       status: true,
+      successLevels: true,
+      stringentLevels: true,
       openedAt: true,
       models: {
         select: { model: { select: { name: true, version: true, sha256: true, isDemo: true } } },
@@ -23,8 +25,8 @@ export async function getStudyProtocol(db: DbClient, studyId: string) {
     study: { id: study.id, name: study.name, description: study.description, status: study.status },
     scale: {
       levels: RATING_SCALE.map(({ level, label, anchor }) => ({ level, label, anchor })),
-      success: SUCCESS_LEVELS,
-      stringentSuccess: STRINGENT_LEVELS,
+      success: study.successLevels,
+      stringentSuccess: study.stringentLevels,
     },
     design: {
       kind: "fully crossed",
@@ -76,6 +78,7 @@ ${columns}
 | \`case_id\` | The case id from the source dataset |
 | \`is_abnormal\` | t/f label from the source data; empty if not given |
 | \`finding_tags\` | Finding labels, separated by ';' |
+| \`site\` | Acquiring site, if the source data gave one |
 | \`image_sha256\` | sha256 of the stored image |
 | \`status\` | ready, pending (reports still being generated) or failed |
 | \`problem\` | Why a failed case could not be read |

@@ -21,8 +21,14 @@ export const RATING_COLUMNS = [
   ["model_name", "Model that wrote the report; empty for ground truth"],
   ["model_version", "Version of that model; empty for ground truth"],
   ["rating", "Acceptability level: A (no revision), B (minor), C (major), D (unacceptable)"],
-  ["success", "1 if the rating counts as autonomous-reporting success (A or B), else 0"],
-  ["stringent_success", "1 if the rating is A, else 0"],
+  [
+    "success",
+    "1 if the rating counts as autonomous-reporting success under the study's scale (A or B unless the study says otherwise), else 0",
+  ],
+  [
+    "stringent_success",
+    "1 if the rating meets the stringent criterion (A unless the study says otherwise), else 0",
+  ],
   ["comment", "The reader's free-text comment, if any"],
   ["flags", "Error flags the reader set, separated by ';'"],
   [

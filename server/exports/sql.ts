@@ -1,8 +1,6 @@
 import { escapeLiteral } from "pg";
-import { STRINGENT_LEVELS, SUCCESS_LEVELS } from "../reading/scale";
 
 const isoUtc = (column: string) => `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-const levelList = (levels: readonly string[]) => levels.map((l) => escapeLiteral(l)).join(", ");
 
 /**
  * One row per rating, long format, in the column order of RATING_COLUMNS. Built as one SQL
@@ -19,8 +17,8 @@ export function ratingsQuery(studyId: string): string {
     SELECT s.id AS study_id, s.name AS study_name, rd.pseudonym AS reader, c.external_id AS case_id,
       CASE rp.source WHEN 'GROUND_TRUTH' THEN 'ground_truth' ELSE 'ai' END AS source,
       m.name AS model_name, m.version AS model_version, r.level::text AS rating,
-      CASE WHEN r.level::text IN (${levelList(SUCCESS_LEVELS)}) THEN 1 ELSE 0 END AS success,
-      CASE WHEN r.level::text IN (${levelList(STRINGENT_LEVELS)}) THEN 1 ELSE 0 END AS stringent_success,
+      CASE WHEN r.level = ANY(s.success_levels) THEN 1 ELSE 0 END AS success,
+      CASE WHEN r.level = ANY(s.stringent_levels) THEN 1 ELSE 0 END AS stringent_success,
       r.comment, array_to_string(r.flags, ';') AS flags, r.active_ms, ri.position,
       ${isoUtc("r.created_at")} AS rated_at, ${isoUtc("r.updated_at")} AS updated_at
     FROM ratings r
@@ -37,7 +35,7 @@ export function ratingsQuery(studyId: string): string {
 export function casesQuery(studyId: string): string {
   return `
     SELECT c.external_id AS case_id, c.is_abnormal, array_to_string(c.finding_tags, ';') AS finding_tags,
-      c.image_sha256,
+      c.site, c.image_sha256,
       CASE WHEN bool_or(j.status = 'FAILED') THEN 'failed'
            WHEN bool_or(j.status IN ('QUEUED', 'RUNNING')) THEN 'pending' ELSE 'ready' END AS status,
       string_agg(j.error_message, '; ') AS problem

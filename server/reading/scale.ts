@@ -28,7 +28,3 @@ export const RATING_SCALE = [
 ] as const;
 
 export type RatingLevelValue = (typeof RATING_SCALE)[number]["level"];
-
-/** Autonomous-reporting success (A or B) and the stringent criterion (A only). */
-export const SUCCESS_LEVELS: readonly RatingLevelValue[] = ["A", "B"];
-export const STRINGENT_LEVELS: readonly RatingLevelValue[] = ["A"];

@@ -1,5 +1,4 @@
 import type { DbClient } from "../db/client";
-import { STRINGENT_LEVELS, SUCCESS_LEVELS } from "../reading/scale";
 import { LEVELS, loadStudyRatings, type StudyRatings } from "./ratings";
 import type { StudyResults } from "./schema";
 import {
@@ -22,9 +21,6 @@ import {
 } from "./stats";
 
 export const DEFAULT_BOOTSTRAP_REPLICATES = 2_000;
-
-const levelIndexes = (levels: readonly string[]) =>
-  new Set(levels.map((l) => LEVELS.indexOf(l as (typeof LEVELS)[number])));
 
 const interval = (b: BootstrapEstimate) => ({
   estimate: b.estimate,
@@ -79,15 +75,14 @@ export async function getStudyResults(
   options: { replicates?: number } = {},
 ): Promise<StudyResults> {
   const data = await loadStudyRatings(db, studyId);
-  const seed = await db.study
-    .findUniqueOrThrow({ where: { id: studyId }, select: { seed: true } })
-    .then((s) => s.seed);
+  const { seed } = data;
   const replicates = options.replicates ?? DEFAULT_BOOTSTRAP_REPLICATES;
-  const success = levelIndexes(SUCCESS_LEVELS);
-  const stringent = levelIndexes(STRINGENT_LEVELS);
+  const success = new Set(data.successLevels);
+  const stringent = new Set(data.stringentLevels);
   const caseGroups = data.cases.map((c) => [
     ...(c.isAbnormal === null ? [] : [c.isAbnormal ? "abnormal" : "normal"]),
     ...c.findingTags.map((t) => `finding:${t}`),
+    ...(c.site ? [`site:${c.site}`] : []),
   ]);
   const caseIndexById = new Map(data.cases.map((c, i) => [c.externalId, i]));
   const cellsBySource = data.sources.map((_, s) => cellsOf(data, s));
@@ -204,6 +199,10 @@ export async function getStudyResults(
     study: data.study,
     totalRatings: data.level.length,
     bootstrap: { replicates, seed },
+    scale: {
+      success: data.successLevels.map((i) => LEVELS[i]!),
+      stringent: data.stringentLevels.map((i) => LEVELS[i]!),
+    },
     sources,
     comparisons,
   };

@@ -5,6 +5,10 @@ export const LEVELS = ["A", "B", "C", "D"] as const;
 
 export interface StudyRatings {
   study: { id: string; name: string; status: "DRAFT" | "OPEN" | "CLOSED" };
+  /** Level indexes (0 = A) counted as success and as stringent success. */
+  successLevels: number[];
+  stringentLevels: number[];
+  seed: number;
   /** Index 0 is the ground truth; then the study's models, ordered by id. */
   sources: {
     source: "GROUND_TRUTH" | "AI";
@@ -14,7 +18,12 @@ export interface StudyRatings {
   /** In the order readers joined the study: R1, R2, ... */
   readers: { pseudonym: string; name: string }[];
   /** In external-id order. */
-  cases: { externalId: string; isAbnormal: boolean | null; findingTags: string[] }[];
+  cases: {
+    externalId: string;
+    isAbnormal: boolean | null;
+    findingTags: string[];
+    site: string | null;
+  }[];
   /** One entry per rating, as parallel arrays of indexes into the lists above. */
   reader: Int32Array;
   caseIndex: Int32Array;
@@ -36,6 +45,9 @@ export async function loadStudyRatings(db: DbClient, studyId: string): Promise<S
       id: true,
       name: true,
       status: true,
+      seed: true,
+      successLevels: true,
+      stringentLevels: true,
       models: {
         orderBy: { modelId: "asc" },
         select: { model: { select: { id: true, name: true, version: true, isDemo: true } } },
@@ -43,7 +55,7 @@ export async function loadStudyRatings(db: DbClient, studyId: string): Promise<S
       readers: { orderBy: { id: "asc" }, select: { user: { select: { name: true } } } },
       cases: {
         orderBy: { externalId: "asc" },
-        select: { externalId: true, isAbnormal: true, findingTags: true },
+        select: { externalId: true, isAbnormal: true, findingTags: true, site: true },
       },
     },
   });
@@ -78,6 +90,9 @@ export async function loadStudyRatings(db: DbClient, studyId: string): Promise<S
 
   return {
     study: { id: study.id, name: study.name, status: study.status },
+    successLevels: study.successLevels.map((l) => LEVELS.indexOf(l)),
+    stringentLevels: study.stringentLevels.map((l) => LEVELS.indexOf(l)),
+    seed: study.seed,
     sources: [
       { source: "GROUND_TRUTH", label: "Ground truth (original report)", model: null },
       ...study.models.map(({ model }) => ({

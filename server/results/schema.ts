@@ -78,7 +78,7 @@ export const sourceResultSchema = z.object({
   ),
   groups: z
     .array(proportionSchema.extend({ group: z.string() }))
-    .describe("Success per case group: normal / abnormal, finding:<tag>"),
+    .describe("Success per case group: normal / abnormal, finding:<tag>, site:<site>"),
   timeMs: z
     .object({ n: z.number().int(), median: num, p25: num, p75: num })
     .describe("Active time per item, milliseconds"),
@@ -125,6 +125,9 @@ export const studyResultsSchema = z.object({
   }),
   totalRatings: z.number().int(),
   bootstrap: z.object({ replicates: z.number().int(), seed: z.number().int() }),
+  scale: z
+    .object({ success: z.array(z.string()), stringent: z.array(z.string()) })
+    .describe("Levels counted as success and as stringent success in this study"),
   sources: z.array(sourceResultSchema),
   comparisons: z.array(comparisonSchema),
 });

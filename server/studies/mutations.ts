@@ -26,6 +26,8 @@ export async function createStudy(db: Db, input: CreateStudyInput) {
       description: data.description,
       seed: data.seed ?? randomInt(0, 2 ** 31 - 1),
       openWhenReady: data.openWhenReady,
+      successLevels: [...new Set(data.successLevels)],
+      stringentLevels: [...new Set(data.stringentLevels)],
       models: { create: data.modelIds.map((modelId) => ({ modelId })) },
       // In the order given: pseudonyms R1, R2, ... follow the order readers joined.
       readers: {
@@ -63,6 +65,7 @@ export async function addCase(
           imageSha256: data.imageSha256,
           isAbnormal: data.isAbnormal,
           findingTags: data.findingTags,
+          site: data.site,
           reports: { create: { source: "GROUND_TRUTH", text: data.groundTruthReport } },
         },
         select: { id: true },

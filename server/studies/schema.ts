@@ -15,6 +15,15 @@ export const createStudyInput = z.object({
   modelIds: z.array(z.string()).min(1, { message: "a study needs at least one AI model" }),
   readerIds: z.array(z.string()).min(1, { message: "a study needs at least one reader" }),
   openWhenReady: z.boolean().default(false),
+  /** Levels counted as success; the reference study's A and B by default. */
+  successLevels: z
+    .array(z.enum(["A", "B", "C", "D"]))
+    .min(1)
+    .default(["A", "B"]),
+  stringentLevels: z
+    .array(z.enum(["A", "B", "C", "D"]))
+    .min(1)
+    .default(["A"]),
 });
 export type CreateStudyInput = z.input<typeof createStudyInput>;
 
@@ -25,6 +34,7 @@ export const addCaseInput = z.object({
   imageSha256: z.string().regex(/^[0-9a-f]{64}$/),
   isAbnormal: z.boolean().nullable().default(null),
   findingTags: z.array(z.string().min(1).max(100)).default([]),
+  site: z.string().trim().min(1).max(200).nullable().default(null),
   groundTruthReport: z.string().trim().min(1, { message: "the ground-truth report is empty" }),
 });
 export type AddCaseInput = z.input<typeof addCaseInput>;

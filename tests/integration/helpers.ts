@@ -37,6 +37,7 @@ export interface TestCaseSpec {
   /** Bytes to store instead of a rendered phantom (e.g. a corrupt file). */
   imageBytes?: Buffer;
   groundTruth?: string;
+  site?: string;
 }
 
 /** A draft study with the demo model, the given readers and cases (images stored for real). */
@@ -45,6 +46,7 @@ export async function makeStudy(opts: {
   cases: TestCaseSpec[];
   openWhenReady?: boolean;
   seed?: number;
+  successLevels?: ("A" | "B" | "C" | "D")[];
 }) {
   const model = await registerDemoModel();
   const study = await createStudy(db(), {
@@ -53,6 +55,7 @@ export async function makeStudy(opts: {
     readerIds: opts.readerIds,
     openWhenReady: opts.openWhenReady ?? false,
     seed: opts.seed,
+    successLevels: opts.successLevels,
   });
   const generationJobIds: string[] = [];
   for (const [i, spec] of opts.cases.entries()) {
@@ -70,6 +73,7 @@ export async function makeStudy(opts: {
       externalId,
       imagePath: stored.path,
       imageSha256: stored.sha256,
+      site: spec.site ?? null,
       groundTruthReport:
         spec.groundTruth ?? `Findings: Case ${i + 1} ground truth. Impression: Normal.`,
     });
@@ -81,12 +85,18 @@ export async function makeStudy(opts: {
 const caller = (userId: string) => createCaller(createInnerContext({ userId }));
 
 /** A study with AI reports written directly (the worker has its own tests), opened. */
-export async function openedStudy(readers: number, cases: number) {
+export async function openedStudy(
+  readers: number,
+  cases: number,
+  options: { successLevels?: ("A" | "B" | "C" | "D")[]; siteOf?: (i: number) => string } = {},
+) {
   const readerUsers = await Promise.all(Array.from({ length: readers }, () => makeUser("READER")));
   const study = await makeStudy({
     readerIds: readerUsers.map((r) => r.id),
+    successLevels: options.successLevels,
     cases: Array.from({ length: cases }, (_, i) => ({
       groundTruth: `Findings: Ground truth ${i}. Impression: Normal.`,
+      site: options.siteOf?.(i),
     })),
   });
   const caseRows = await db().case.findMany({

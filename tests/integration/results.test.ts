@@ -106,4 +106,38 @@ describe("study results", () => {
       expect(s.readerPairs).toEqual([]);
     }
   });
+
+  it("counts success with the study's own success levels, and groups cases by site", async () => {
+    // Success = A, B or C for this study; sites alternate north/south over 4 cases.
+    const study = await openedStudy(1, 4, {
+      successLevels: ["A", "B", "C"],
+      siteOf: (i) => (i % 2 === 0 ? "north" : "south"),
+    });
+    await rateAll(study, (_reader, modelId) => (modelId === null ? "C" : "D"));
+    const admin = await makeUser("ADMIN");
+    const r = await as(admin.id).results.get({ id: study.studyId, replicates: 0 });
+    expect(r.scale).toEqual({ success: ["A", "B", "C"], stringent: ["A"] });
+    expect(r.sources[0]!.success).toMatchObject({ successes: 4, n: 4 }); // C counts here
+    expect(r.sources[1]!.success).toMatchObject({ successes: 0, n: 4 });
+    const sites = r.sources[0]!.groups.filter((g) => g.group.startsWith("site:"));
+    expect(sites.map((g) => [g.group, g.n])).toEqual([
+      ["site:north", 2],
+      ["site:south", 2],
+    ]);
+    const { exportStudy } = await import("@/server/exports/mutations");
+    const csv = await exportStudy(
+      db(),
+      { studyId: study.studyId, format: "jsonl" },
+      { actor: "test", channel: "cli" },
+    );
+    const rows = (await csv.stream.toArray())
+      .join("")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(
+      rows.filter((row) => row.source === "ground_truth").every((row) => row.success === 1),
+    ).toBe(true);
+    expect(rows.filter((row) => row.source === "ai").every((row) => row.success === 0)).toBe(true);
+  });
 });

@@ -85,9 +85,10 @@ function Results({ r }: { r: StudyResults }) {
       <div>
         <h2 className="text-lg font-semibold">Results</h2>
         <p className="text-sm text-slate-600">
-          {r.totalRatings} ratings. Success is A or B; stringent is A only. Intervals are 95%:
-          Wilson treats ratings as independent (as the reference study did); the crossed bootstrap
-          resamples readers and cases ({r.bootstrap.replicates} replicates, seed {r.bootstrap.seed}
+          {r.totalRatings} ratings. Success is {r.scale.success.join(" or ")}; stringent is{" "}
+          {r.scale.stringent.join(" or ")}. Intervals are 95%: Wilson treats ratings as independent
+          (as the reference study did); the crossed bootstrap resamples readers and cases (
+          {r.bootstrap.replicates} replicates, seed {r.bootstrap.seed}
           ); MRMC is the U-statistic variance of Gallas (2007).
         </p>
       </div>
