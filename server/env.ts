@@ -16,6 +16,10 @@ const schema = z.object({
   WORKER_PREFER_CUDA: booleanFlag.default(true),
   WORKER_CUDA_DEVICE_ID: z.coerce.number().int().min(0).default(0),
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(256).default(8),
+  /** A claimed job not finished within this time is handed to another worker. */
+  WORKER_JOB_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  /** How often each worker looks for jobs to recover (lost sends, vanished workers). */
+  WORKER_RECOVERY_INTERVAL_SECONDS: z.coerce.number().min(0.5).max(3_600).default(60),
 });
 
 export type Env = z.infer<typeof schema>;

@@ -9,6 +9,8 @@ import { ImageDecodeError, type LoadedReportModel } from "./models/demo-classifi
 export interface ServedModel {
   id: string;
   model: LoadedReportModel;
+  /** This process, as recorded on the jobs it claims (host:pid). */
+  worker?: string;
 }
 
 export interface QueuedJob {
@@ -111,7 +113,9 @@ async function claim(
     await transitionGenerationJob(db, job.id, "SUCCEEDED");
     return { studyId: job.case.studyId };
   }
-  if (!(await transitionGenerationJob(db, job.id, "RUNNING"))) return null;
+  if (!(await transitionGenerationJob(db, job.id, "RUNNING", { worker: served.worker }))) {
+    return null;
+  }
   try {
     const image = await readStoredFile(job.case.imagePath);
     return { generationJobId: job.id, caseId: job.case.id, studyId: job.case.studyId, image };

@@ -1,8 +1,8 @@
+import os from "node:os";
 import path from "node:path";
 import { getDb } from "../server/db/client";
 import { readModelCard } from "../server/demo/seed";
 import { getEnv, requireDatabaseUrl } from "../server/env";
-import { generateReportJob } from "../server/jobs/definitions";
 import { recoverGenerationJobs } from "../server/jobs/mutations";
 import { enqueueReportGeneration, ensureReportQueue, startQueue } from "../server/jobs/queue";
 import { registerModel } from "../server/studies/mutations";
@@ -32,18 +32,19 @@ async function main() {
   const boss = await startQueue(url);
   const queue = await ensureReportQueue(boss, row.id);
   // Jobs whose enqueue was lost (a crash between commit and send), or whose worker died
-  // mid-job, are found and sent again here and then every minute; sending is idempotent.
+  // mid-job, are found and sent again now and at every interval; sending is idempotent.
   const recover = async () =>
     enqueueReportGeneration(
       boss,
       db,
-      await recoverGenerationJobs(db, row.id, generateReportJob.expireInSeconds),
+      await recoverGenerationJobs(db, row.id, env.WORKER_JOB_TIMEOUT_SECONDS),
     );
   await recover();
   const sweep = setInterval(
     () => void recover().catch((e) => log(`recovery sweep failed: ${e}`)),
-    60_000,
+    env.WORKER_RECOVERY_INTERVAL_SECONDS * 1000,
   );
+  const worker = `${os.hostname()}:${process.pid}`;
 
   await boss.work(
     queue,
@@ -51,7 +52,7 @@ async function main() {
     async (jobs) => {
       await runGenerateReportBatch(
         db,
-        { id: row.id, model },
+        { id: row.id, model, worker },
         jobs.map((j) => ({ data: j.data, isLastAttempt: j.retryCount >= j.retryLimit })),
         log,
       );

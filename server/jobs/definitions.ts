@@ -9,8 +9,6 @@ export const generateReportJob = {
   queueFor: (modelId: string) => `generate-report.${modelId}`,
   version: 1,
   payload: z.object({ generationJobId: z.string().min(1) }),
-  /** A job not completed within this time is handed to another worker (e.g. after SIGKILL). */
-  expireInSeconds: 15 * 60,
   retryLimit: 3,
 } as const;
 

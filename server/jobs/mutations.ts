@@ -18,7 +18,7 @@ export async function transitionGenerationJob(
   db: DbClient,
   id: string,
   to: JobStatus,
-  extra: { errorMessage?: string | null } = {},
+  extra: { errorMessage?: string | null; worker?: string } = {},
 ): Promise<boolean> {
   const from = (Object.keys(allowed) as JobStatus[]).filter((s) => allowed[s].includes(to));
   const now = new Date();
@@ -26,7 +26,9 @@ export async function transitionGenerationJob(
     where: { id, status: { in: from } },
     data: {
       status: to,
-      ...(to === "RUNNING" ? { startedAt: now, attempts: { increment: 1 } } : {}),
+      ...(to === "RUNNING"
+        ? { startedAt: now, attempts: { increment: 1 }, worker: extra.worker ?? null }
+        : {}),
       ...(to === "SUCCEEDED" || to === "FAILED" ? { finishedAt: now } : {}),
       ...(to === "QUEUED" ? { finishedAt: null, errorMessage: null } : {}),
       ...(extra.errorMessage !== undefined ? { errorMessage: extra.errorMessage } : {}),

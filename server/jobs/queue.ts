@@ -1,6 +1,7 @@
 import PgBoss from "pg-boss";
 import type { DbClient } from "../db/client";
 import { parseDatabaseUrl } from "../db/connection";
+import { getEnv } from "../env";
 import { generateReportJob } from "./definitions";
 
 export function createQueue(url: string): PgBoss {
@@ -19,14 +20,19 @@ export async function startQueue(url: string): Promise<PgBoss> {
   return boss;
 }
 
-/** The report queue of one model. "stately": at most one waiting copy of each job. */
+/**
+ * The report queue of one model. Policy "short": at most one waiting copy of each job (the
+ * generation job's id is the key), while a copy held by a vanished worker does not block a
+ * fresh one; which worker runs a job is settled by the exclusive claim in the database.
+ */
 export async function ensureReportQueue(boss: PgBoss, modelId: string): Promise<string> {
   const name = generateReportJob.queueFor(modelId);
   if (!(await boss.getQueue(name))) {
     await boss.createQueue(name, {
       name,
-      policy: "stately",
-      expireInSeconds: generateReportJob.expireInSeconds,
+      policy: "short",
+      // A job not completed within this time is handed to another worker (e.g. after SIGKILL).
+      expireInSeconds: getEnv().WORKER_JOB_TIMEOUT_SECONDS,
       retryLimit: generateReportJob.retryLimit,
       retryBackoff: true,
       retryDelay: 5,

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "generation_jobs" ADD COLUMN     "worker" TEXT;
+

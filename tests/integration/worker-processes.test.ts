@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import os from "node:os";
+import { describe, expect, it } from "vitest";
+import { NORMAL_FINDINGS } from "@/server/demo/findings";
+import { renderPhantom } from "@/server/demo/phantom";
+import { enqueueReportGeneration, startQueue } from "@/server/jobs/queue";
+import { DEMO_MODEL_DIR, db, makeStudy, makeUser } from "./helpers";
+
+const CASES = 60;
+
+function startWorker(name: string, batchSize: number) {
+  const child = spawn(process.execPath, ["--import", "tsx", "workers/main.ts"], {
+    env: {
+      ...process.env,
+      BLINDREAD_MODEL_DIR: DEMO_MODEL_DIR,
+      WORKER_PREFER_CUDA: "false",
+      WORKER_BATCH_SIZE: String(batchSize),
+      // Short enough for a test: a dead worker's jobs come back after 3 s.
+      WORKER_JOB_TIMEOUT_SECONDS: "3",
+      WORKER_RECOVERY_INTERVAL_SECONDS: "1",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  return {
+    name,
+    child,
+    output: () => output,
+    worker: () => `${os.hostname()}:${child.pid}`,
+  };
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+
+async function until<T>(
+  check: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe("two worker processes on one queue", () => {
+  it("end with exactly one report per case when one is killed mid-batch", async () => {
+    const reader = await makeUser("READER");
+    // One full-size phantom for every case: decoding 1024 px images makes batches take long
+    // enough to be caught mid-way.
+    const image = await renderPhantom({ seed: 9, findings: NORMAL_FINDINGS });
+    const study = await makeStudy({
+      readerIds: [reader.id],
+      cases: Array.from({ length: CASES }, () => ({ imageBytes: image })),
+    });
+    const boss = await startQueue(process.env.DATABASE_URL!);
+    await enqueueReportGeneration(boss, db(), study.generationJobIds);
+    await boss.stop({ graceful: false, wait: true });
+
+    const a = startWorker("A", 8);
+    const b = startWorker("B", 2);
+    const jobsOf = (status: "RUNNING" | "SUCCEEDED", worker?: string) =>
+      db().generationJob.count({
+        where: { id: { in: study.generationJobIds }, status, ...(worker ? { worker } : {}) },
+      });
+    try {
+      // Kill A while it holds claimed, unfinished jobs.
+      await until(async () => (await jobsOf("RUNNING", a.worker())) > 0, 60_000).catch((e) => {
+        throw new Error(`${e.message}; worker A said:\n${a.output()}\nworker B said:\n${b.output()}`);
+      });
+      a.child.kill("SIGKILL");
+      const killed = await exited(a.child);
+      expect(killed.signal).toBe("SIGKILL");
+      const leftRunning = await jobsOf("RUNNING", a.worker());
+      expect(leftRunning).toBeGreaterThan(0);
+
+      // B finishes everything, A's abandoned jobs included once their timeout passes.
+      await until(async () => (await jobsOf("SUCCEEDED")) === CASES, 60_000);
+      const reports = await db().report.groupBy({
+        by: ["caseId"],
+        where: { case: { studyId: study.studyId }, source: "AI" },
+        _count: { _all: true },
+      });
+      expect(reports).toHaveLength(CASES);
+      expect(reports.every((r) => r._count._all === 1)).toBe(true);
+
+      // SIGTERM: B finishes what it holds and exits cleanly.
+      const stopping = exited(b.child);
+      b.child.kill("SIGTERM");
+      expect(await stopping).toEqual({ code: 0, signal: null });
+    } finally {
+      for (const w of [a, b])
+        if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill("SIGKILL");
+    }
+  }, 120_000);
+});
