@@ -1,4 +1,5 @@
 import { exportsRouter } from "../exports/router";
+import { jobsRouter } from "../jobs/router";
 import { readingRouter } from "../reading/router";
 import { resultsRouter } from "../results/router";
 import { studiesRouter } from "../studies/router";
@@ -9,6 +10,7 @@ export const appRouter = router({
   reading: readingRouter,
   results: resultsRouter,
   exports: exportsRouter,
+  jobs: jobsRouter,
 });
 
 export type AppRouter = typeof appRouter;

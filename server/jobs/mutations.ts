@@ -1,5 +1,6 @@
 import type { JobStatus } from "@prisma/client";
 import type { DbClient } from "../db/client";
+import { AppError } from "../errors";
 
 /** Moves a generation job may make; anything else means another worker got there first. */
 const allowed: Record<JobStatus, readonly JobStatus[]> = {
@@ -59,4 +60,23 @@ export async function recoverGenerationJobs(
     select: { id: true },
   });
   return rows.map((r) => r.id);
+}
+
+/** Puts a study's failed generation jobs back in the queue; returns their ids to send. */
+export async function requeueFailedJobs(db: DbClient, studyId: string): Promise<string[]> {
+  const study = await db.study.findUnique({ where: { id: studyId }, select: { status: true } });
+  if (!study) throw new AppError("NOT_FOUND", "Study not found");
+  // Readers' lists are fixed when a study opens, so a report written later would never be read.
+  if (study.status !== "DRAFT") {
+    throw new AppError("CONFLICT", "Failed reports can be retried only before the study opens");
+  }
+  const failed = await db.generationJob.findMany({
+    where: { case: { studyId }, status: "FAILED" },
+    select: { id: true },
+  });
+  const requeued: string[] = [];
+  for (const { id } of failed) {
+    if (await transitionGenerationJob(db, id, "QUEUED")) requeued.push(id);
+  }
+  return requeued;
 }

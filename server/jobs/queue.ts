@@ -4,11 +4,12 @@ import { parseDatabaseUrl } from "../db/connection";
 import { getEnv } from "../env";
 import { generateReportJob } from "./definitions";
 
-export function createQueue(url: string): PgBoss {
+export function createQueue(url: string, options: PgBoss.ConstructorOptions = {}): PgBoss {
   return new PgBoss({
     ...parseDatabaseUrl(url),
     application_name: "blindread-queue",
     max: 4,
+    ...options,
   });
 }
 

@@ -37,6 +37,10 @@ test("the admin sees the demo study open, with the corrupt case failed and its r
   await expect(page.getByTestId("cases").getByRole("row").filter({ hasText: "ready" })).toHaveCount(
     READABLE_CASES,
   );
+  // The generation panel counts the same, per model.
+  await expect(page.getByTestId("generation")).toContainText(
+    `${READABLE_CASES} done · 0 running · 0 queued · 1 failed`,
+  );
 });
 
 test("a reader rates every item by keyboard, blind, and the admin sees the rates", async ({

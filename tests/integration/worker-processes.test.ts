@@ -73,7 +73,9 @@ describe("two worker processes on one queue", () => {
     try {
       // Kill A while it holds claimed, unfinished jobs.
       await until(async () => (await jobsOf("RUNNING", a.worker())) > 0, 60_000).catch((e) => {
-        throw new Error(`${e.message}; worker A said:\n${a.output()}\nworker B said:\n${b.output()}`);
+        throw new Error(
+          `${e.message}; worker A said:\n${a.output()}\nworker B said:\n${b.output()}`,
+        );
       });
       a.child.kill("SIGKILL");
       const killed = await exited(a.child);

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { StatusBadge } from "@/components/status-badge";
 import { useTRPC } from "@/components/trpc";
 import { ExportsPanel } from "./exports-panel";
+import { GenerationPanel } from "./generation-panel";
 import { ResultsPanel } from "./results-panel";
 
 export function StudyView({ studyId }: { studyId: string }) {
@@ -78,6 +79,7 @@ export function StudyView({ studyId }: { studyId: string }) {
         </section>
       )}
 
+      <GenerationPanel studyId={studyId} canRetry={s.status === "DRAFT"} />
       {s.status !== "DRAFT" && <ResultsPanel studyId={studyId} />}
       {s.status !== "DRAFT" && <ExportsPanel studyId={studyId} />}
 
