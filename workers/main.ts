@@ -46,7 +46,8 @@ async function main() {
   );
   const worker = `${os.hostname()}:${process.pid}`;
 
-  await boss.work(
+  const loop: { id?: string } = {};
+  loop.id = await boss.work(
     queue,
     { batchSize: env.WORKER_BATCH_SIZE, pollingIntervalSeconds: 0.5, includeMetadata: true },
     async (jobs) => {
@@ -56,6 +57,9 @@ async function main() {
         jobs.map((j) => ({ data: j.data, isLastAttempt: j.retryCount >= j.retryLimit })),
         log,
       );
+      // A full batch suggests more are waiting: fetch again at once instead of after the
+      // polling interval, which would otherwise cap throughput at one batch per interval.
+      if (loop.id && jobs.length === env.WORKER_BATCH_SIZE) boss.notifyWorker(loop.id);
     },
   );
   log("waiting for jobs");
