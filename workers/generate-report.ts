@@ -1,3 +1,4 @@
+import type { Prisma } from "@prisma/client";
 import type { Db } from "../server/db/client";
 import { isUniqueViolation } from "../server/db/client";
 import { generateReportJob } from "../server/jobs/definitions";
@@ -11,6 +12,8 @@ export interface ServedModel {
   model: LoadedReportModel;
   /** This process, as recorded on the jobs it claims (host:pid). */
   worker?: string;
+  /** The model version's generation parameters, recorded on every report. */
+  parameters?: Prisma.InputJsonValue;
 }
 
 export interface QueuedJob {
@@ -175,6 +178,7 @@ async function saveReport(db: Db, served: ServedModel, item: Claimed, text: stri
           text,
           provider: served.model.provider,
           generationMs: ms,
+          parameters: served.parameters ?? {},
         },
       });
       await transitionGenerationJob(tx, item.generationJobId, "SUCCEEDED");

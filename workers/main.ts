@@ -5,7 +5,7 @@ import { readModelCard } from "../server/demo/seed";
 import { getEnv, requireDatabaseUrl } from "../server/env";
 import { recoverGenerationJobs } from "../server/jobs/mutations";
 import { enqueueReportGeneration, ensureReportQueue, startQueue } from "../server/jobs/queue";
-import { registerModel } from "../server/studies/mutations";
+import { registerModel } from "../server/models/mutations";
 import { runGenerateReportBatch } from "./generate-report";
 import { loadDemoModel } from "./models/demo-classifier";
 
@@ -53,7 +53,7 @@ async function main() {
     async (jobs) => {
       await runGenerateReportBatch(
         db,
-        { id: row.id, model, worker },
+        { id: row.id, model, worker, parameters: row.parameters ?? {} },
         jobs.map((j) => ({ data: j.data, isLastAttempt: j.retryCount >= j.retryLimit })),
         log,
       );

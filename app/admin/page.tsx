@@ -14,7 +14,12 @@ export default async function AdminHomePage() {
   const studies = await createCaller(createInnerContext({ userId: user.id })).studies.list();
   return (
     <main className="mx-auto max-w-5xl p-6">
-      <h1 className="mb-4 text-xl font-semibold">Studies</h1>
+      <div className="mb-4 flex items-baseline justify-between">
+        <h1 className="text-xl font-semibold">Studies</h1>
+        <a href="/admin/models" className="text-sm text-sky-700 hover:underline">
+          Models
+        </a>
+      </div>
       {studies.length === 0 ? (
         <p className="rounded-lg border border-dashed border-slate-300 bg-white p-6 text-slate-600">
           No studies yet. Create the demo with <code>npx blindread demo seed</code>.

@@ -1,5 +1,6 @@
 import { exportsRouter } from "../exports/router";
 import { jobsRouter } from "../jobs/router";
+import { modelsRouter } from "../models/router";
 import { readingRouter } from "../reading/router";
 import { resultsRouter } from "../results/router";
 import { studiesRouter } from "../studies/router";
@@ -11,6 +12,7 @@ export const appRouter = router({
   results: resultsRouter,
   exports: exportsRouter,
   jobs: jobsRouter,
+  models: modelsRouter,
 });
 
 export type AppRouter = typeof appRouter;

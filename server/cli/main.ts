@@ -86,6 +86,52 @@ demo
     });
   });
 
+const models = program.command("models").description("the model registry");
+models
+  .command("add")
+  .description(
+    "register a model version from its folder (the sha256 is computed and checked at load)",
+  )
+  .requiredOption("--name <name>", "model name")
+  .requiredOption("--version <version>", "model version; new weights need a new version")
+  .addOption(
+    new Option("--kind <kind>", "model kind")
+      .choices(["findings-classifier", "image-to-text"])
+      .makeOptionMandatory(),
+  )
+  .requiredOption("--path <folder>", "folder with the model's files")
+  .option("--params <json>", "generation parameters as a JSON object", "{}")
+  .action(
+    async (opts: { name: string; version: string; kind: string; path: string; params: string }) => {
+      let parameters: unknown;
+      try {
+        parameters = JSON.parse(opts.params);
+      } catch {
+        fail("--params must be a JSON object, e.g. '{\"max_new_tokens\": 128}'");
+      }
+      const model = await withDb(async (db) => {
+        const { addModel } = await import("../models/mutations");
+        return addModel(db, {
+          name: opts.name,
+          version: opts.version,
+          kind: opts.kind === "image-to-text" ? "IMAGE_TO_TEXT" : "FINDINGS_CLASSIFIER",
+          path: opts.path,
+          parameters: parameters as Record<string, never>,
+        });
+      });
+      console.log(`registered ${model.name} ${model.version} (sha256 ${model.sha256})`);
+    },
+  );
+models
+  .command("list")
+  .description("list registered models")
+  .action(async () => {
+    const rows = await withDb(async (db) => (await import("../models/data")).listModels(db));
+    for (const m of rows) {
+      console.log(`${m.name}\t${m.version}\t${m.kind}\t${m.reports} reports\t${m.path}`);
+    }
+  });
+
 program
   .command("export")
   .description("export a study's unblinded ratings (recorded with who and when)")

@@ -4,7 +4,8 @@ import { z } from "zod";
 import { createUser } from "../auth/mutations";
 import type { Db } from "../db/client";
 import { storeFile } from "../storage";
-import { addCase, createStudy, registerModel } from "../studies/mutations";
+import { registerModel } from "../models/mutations";
+import { addCase, createStudy } from "../studies/mutations";
 import { findingTags, isNormal, NORMAL_FINDINGS, randomFindings, type Findings } from "./findings";
 import { renderPhantom } from "./phantom";
 import { writeRadiologyReport } from "./reports";
@@ -27,12 +28,28 @@ const modelCardSchema = z.object({
   name: z.string(),
   version: z.string(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  output: z.object({ labels: z.array(z.string()) }),
+  thresholds: z.array(z.number()),
 });
 
-/** Reads a model folder's model.json: name, version and the sha256 of its weights. */
+/**
+ * Reads a classifier folder's model.json: name, version, the sha256 of its weights, and its
+ * generation parameters (the per-finding thresholds), which every report will record.
+ */
 export async function readModelCard(modelDir: string) {
-  const raw = JSON.parse(await readFile(path.join(modelDir, "model.json"), "utf8"));
-  return modelCardSchema.parse(raw);
+  const card = modelCardSchema.parse(
+    JSON.parse(await readFile(path.join(modelDir, "model.json"), "utf8")),
+  );
+  const thresholds = Object.fromEntries(
+    card.output.labels.map((l, i) => [l, card.thresholds[i] ?? null]),
+  );
+  return {
+    name: card.name,
+    version: card.version,
+    sha256: card.sha256,
+    kind: "FINDINGS_CLASSIFIER" as const,
+    parameters: { thresholds },
+  };
 }
 
 /** The demo's cases: a fixed share normal, the rest drawn from the finding mix. */

@@ -1,5 +1,5 @@
 import { randomBytes, randomInt } from "node:crypto";
-import type { Db, DbClient } from "../db/client";
+import type { Db } from "../db/client";
 import { isUniqueViolation } from "../db/client";
 import { deriveSeed } from "../lib/rng";
 import { AppError } from "../errors";
@@ -167,22 +167,4 @@ export async function openStudyIfReady(db: Db, studyId: string): Promise<boolean
   });
   if (pending > 0) return false;
   return (await openStudy(db, studyId)).opened;
-}
-
-export async function registerModel(
-  db: DbClient,
-  input: { name: string; version: string; sha256: string; path: string; isDemo: boolean },
-) {
-  const select = { id: true, name: true, version: true, sha256: true } as const;
-  const existing = await db.aiModel.findUnique({
-    where: { name_version: { name: input.name, version: input.version } },
-    select,
-  });
-  if (existing && existing.sha256 !== input.sha256) {
-    throw new AppError(
-      "CONFLICT",
-      `${input.name} ${input.version} is registered with other weights; give the new weights a new version`,
-    );
-  }
-  return existing ?? db.aiModel.create({ data: input, select });
 }

@@ -56,7 +56,8 @@ async function main() {
     const { randomFindings } = await import("../../server/demo/findings");
     const { createRng } = await import("../../server/lib/rng");
     const { storeFile } = await import("../../server/storage");
-    const { addCase, createStudy, registerModel } = await import("../../server/studies/mutations");
+    const { addCase, createStudy } = await import("../../server/studies/mutations");
+    const { registerModel } = await import("../../server/models/mutations");
     const { enqueueReportGeneration, startQueue } = await import("../../server/jobs/queue");
     const { preprocessImage } = await import("../../workers/models/demo-classifier");
     const db = getDb();

@@ -7,7 +7,8 @@ import { NORMAL_FINDINGS, type Findings } from "@/server/demo/findings";
 import { renderPhantom } from "@/server/demo/phantom";
 import { readModelCard } from "@/server/demo/seed";
 import { storeFile } from "@/server/storage";
-import { addCase, createStudy, openStudy, registerModel } from "@/server/studies/mutations";
+import { registerModel } from "@/server/models/mutations";
+import { addCase, createStudy, openStudy } from "@/server/studies/mutations";
 import { createCaller } from "@/server/api/root";
 import { createInnerContext } from "@/server/api/trpc";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createCaller } from "@/server/api/root";
 import { createInnerContext } from "@/server/api/trpc";
-import { registerModel } from "@/server/studies/mutations";
+import { registerModel } from "@/server/models/mutations";
 import { db, makeUser, openedStudy, readAll } from "./helpers";
 
 const as = (userId: string) => createCaller(createInnerContext({ userId }));

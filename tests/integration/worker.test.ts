@@ -13,7 +13,8 @@ const log = (line: string) => logs.push(line);
 
 beforeAll(async () => {
   const model = await loadDemoModel(DEMO_MODEL_DIR, { preferCuda: false, log });
-  served = { id: (await registerDemoModel()).id, model };
+  const registered = await registerDemoModel();
+  served = { id: registered.id, model, parameters: registered.parameters ?? {} };
 });
 afterAll(() => served.model.close());
 
@@ -47,11 +48,14 @@ describe("report generation worker", () => {
 
     const reports = await db().report.findMany({
       where: { case: { studyId: study.studyId }, source: "AI" },
-      select: { text: true, provider: true, modelId: true, generationMs: true },
+      select: { text: true, provider: true, modelId: true, generationMs: true, parameters: true },
     });
     expect(reports).toHaveLength(3);
     for (const r of reports) {
       expect(r.provider).toBe("cpu"); // no CUDA provider on this machine
+      expect(r.parameters).toEqual(served.parameters);
+      // The demo model's parameters are its seven per-finding thresholds (model.json).
+      expect(Object.keys((r.parameters as { thresholds: object }).thresholds)).toHaveLength(7);
       expect(r.modelId).toBe(served.id);
       expect(r.text).toMatch(/Findings:[\s\S]+Impression:/);
       expect(r.generationMs).toBeGreaterThanOrEqual(0);

@@ -1,0 +1,5 @@
+import { ModelsView } from "./models-view";
+
+export default function ModelsPage() {
+  return <ModelsView />;
+}

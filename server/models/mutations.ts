@@ -1,0 +1,96 @@
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync, statSync } from "node:fs";
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import type { Prisma } from "@prisma/client";
+import type { DbClient } from "../db/client";
+import { AppError } from "../errors";
+import { addModelInput, REQUIRED_FILES, type AddModelInput, type ModelKind } from "./schema";
+
+async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+/**
+ * The fingerprint the worker checks when it loads a model: for a classifier the sha256 of
+ * model.onnx (as its model.json records it), for other kinds the sha256 of the sorted list
+ * "file sha256" of every file in the folder.
+ */
+export async function modelDigest(folder: string, kind: ModelKind): Promise<string> {
+  if (kind === "FINDINGS_CLASSIFIER") return sha256OfFile(path.join(folder, "model.onnx"));
+  const entries = (await readdir(folder, { withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => e.name)
+    .sort();
+  const lines = [];
+  for (const name of entries) lines.push(`${name} ${await sha256OfFile(path.join(folder, name))}`);
+  return createHash("sha256").update(lines.join("\n")).digest("hex");
+}
+
+/** Refuses a folder that lacks a file its kind needs, naming what is missing. */
+export function checkModelFolder(folder: string, kind: ModelKind): void {
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+    throw new AppError("BAD_REQUEST", `Model folder not found: ${folder}`);
+  }
+  const missing = REQUIRED_FILES[kind]
+    .filter(
+      (need) =>
+        !(Array.isArray(need) ? need : [need]).some((f) => existsSync(path.join(folder, f))),
+    )
+    .map((need) => (Array.isArray(need) ? need.join(" or ") : need));
+  if (missing.length > 0) {
+    throw new AppError(
+      "BAD_REQUEST",
+      `The ${kind.toLowerCase().replace(/_/g, "-")} folder ${folder} lacks ${missing.join(", ")}`,
+    );
+  }
+}
+
+/**
+ * Registers a model version. The same name and version with the same weights is a no-op;
+ * with other weights it is refused, so a version always names exactly one set of weights.
+ */
+export async function registerModel(
+  db: DbClient,
+  input: {
+    name: string;
+    version: string;
+    sha256: string;
+    path: string;
+    isDemo: boolean;
+    kind?: ModelKind;
+    parameters?: Prisma.InputJsonObject;
+  },
+) {
+  const select = { id: true, name: true, version: true, sha256: true, parameters: true } as const;
+  const existing = await db.aiModel.findUnique({
+    where: { name_version: { name: input.name, version: input.version } },
+    select,
+  });
+  if (existing && existing.sha256 !== input.sha256) {
+    throw new AppError(
+      "CONFLICT",
+      `${input.name} ${input.version} is registered with other weights; give the new weights a new version`,
+    );
+  }
+  return existing ?? db.aiModel.create({ data: input, select });
+}
+
+/** `npx blindread models add` and the admin page: checks the folder, then registers it. */
+export async function addModel(db: DbClient, raw: AddModelInput) {
+  const input = addModelInput.parse(raw);
+  const folder = path.resolve(input.path);
+  checkModelFolder(folder, input.kind);
+  const sha256 = await modelDigest(folder, input.kind);
+  return registerModel(db, {
+    name: input.name,
+    version: input.version,
+    kind: input.kind,
+    path: folder,
+    sha256,
+    isDemo: false,
+    parameters: input.parameters as Prisma.InputJsonObject,
+  });
+}
