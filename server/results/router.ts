@@ -1,5 +1,5 @@
 import { adminProcedure, router } from "../api/trpc";
-import { getStudyResults } from "./data";
+import { getCachedStudyResults } from "./cache";
 import { resultsInput, studyResultsSchema } from "./schema";
 
 export const resultsRouter = router({
@@ -16,5 +16,7 @@ export const resultsRouter = router({
     })
     .input(resultsInput)
     .output(studyResultsSchema)
-    .query(({ ctx, input }) => getStudyResults(ctx.db, input.id, { replicates: input.replicates })),
+    .query(({ ctx, input }) =>
+      getCachedStudyResults(ctx.db, input.id, { replicates: input.replicates }),
+    ),
 });

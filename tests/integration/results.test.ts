@@ -141,3 +141,21 @@ describe("study results", () => {
     expect(rows.filter((row) => row.source === "ai").every((row) => row.success === 0)).toBe(true);
   });
 });
+
+describe("results cache", () => {
+  it("answers from the cache until a rating changes", async () => {
+    const { getCachedStudyResults } = await import("@/server/results/cache");
+    const study = await openedStudy(1, 2);
+    const first = await getCachedStudyResults(db(), study.studyId, { replicates: 10 });
+    expect(await getCachedStudyResults(db(), study.studyId, { replicates: 10 })).toBe(first);
+    const { items } = await readAll(study.readers[0]!.id);
+    await as(study.readers[0]!.id).reading.rate({ itemToken: items[0]!.itemToken, level: "B" });
+    const second = await getCachedStudyResults(db(), study.studyId, { replicates: 10 });
+    expect(second).not.toBe(first);
+    expect(second.totalRatings).toBe(first.totalRatings + 1);
+    await as(study.readers[0]!.id).reading.rate({ itemToken: items[0]!.itemToken, level: "D" });
+    const third = await getCachedStudyResults(db(), study.studyId, { replicates: 10 });
+    expect(third.totalRatings).toBe(second.totalRatings);
+    expect(third.sources.reduce((n, s) => n + s.counts.D, 0)).toBe(1);
+  });
+});
