@@ -26,6 +26,7 @@ type Log = (line: string) => void;
 
 interface Claimed {
   generationJobId: string;
+  isLastAttempt?: boolean;
   caseId: string;
   studyId: string;
   image: Buffer;
@@ -54,7 +55,7 @@ export async function runGenerateReportBatch(
       const item = await claim(db, served, job.data, log);
       if (!item) continue;
       studies.add(item.studyId);
-      if ("image" in item) claimed.push(item);
+      if ("image" in item) claimed.push({ ...item, isLastAttempt: job.isLastAttempt });
     }
     if (claimed.length > 0) {
       const texts = await generateTolerantly(served.model, claimed, db, log);
@@ -64,15 +65,17 @@ export async function runGenerateReportBatch(
       }
     }
   } catch (error) {
-    const isLast = jobs.some((j) => j.isLastAttempt);
     const reason = error instanceof Error ? error.message : String(error);
-    log(`batch failed (${isLast ? "giving up" : "will retry"}): ${reason}`);
+    log(`batch failed: ${reason}`);
+    // Each job by its own attempts: a job on its last one fails, the others go back.
     for (const item of claimed) {
       await transitionGenerationJob(
         db,
         item.generationJobId,
-        isLast ? "FAILED" : "QUEUED",
-        isLast ? { errorMessage: `Report generation failed repeatedly: ${reason}` } : {},
+        item.isLastAttempt ? "FAILED" : "QUEUED",
+        item.isLastAttempt
+          ? { errorMessage: `Report generation failed repeatedly: ${reason}` }
+          : {},
       );
     }
     throw error;

@@ -29,7 +29,7 @@ export async function getGenerationProgress(db: DbClient, studyId: string) {
   const failures = await db.generationJob.findMany({
     where: { case: { studyId }, status: "FAILED" },
     orderBy: { finishedAt: "desc" },
-    take: 100,
+    take: 1_000,
     select: {
       modelId: true,
       attempts: true,

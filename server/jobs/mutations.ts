@@ -1,5 +1,5 @@
 import type { JobStatus } from "@prisma/client";
-import type { DbClient } from "../db/client";
+import type { Db, DbClient } from "../db/client";
 import { AppError } from "../errors";
 
 /** Moves a generation job may make; anything else means another worker got there first. */
@@ -63,20 +63,24 @@ export async function recoverGenerationJobs(
 }
 
 /** Puts a study's failed generation jobs back in the queue; returns their ids to send. */
-export async function requeueFailedJobs(db: DbClient, studyId: string): Promise<string[]> {
-  const study = await db.study.findUnique({ where: { id: studyId }, select: { status: true } });
-  if (!study) throw new AppError("NOT_FOUND", "Study not found");
-  // Readers' lists are fixed when a study opens, so a report written later would never be read.
-  if (study.status !== "DRAFT") {
-    throw new AppError("CONFLICT", "Failed reports can be retried only before the study opens");
-  }
-  const failed = await db.generationJob.findMany({
-    where: { case: { studyId }, status: "FAILED" },
-    select: { id: true },
+export async function requeueFailedJobs(db: Db, studyId: string): Promise<string[]> {
+  return db.$transaction(async (tx) => {
+    // Locked, so the study cannot open (and fix readers' lists) while jobs are put back.
+    const [study] = await tx.$queryRaw<{ status: string }[]>`
+      SELECT status FROM studies WHERE id = ${studyId} FOR UPDATE`;
+    if (!study) throw new AppError("NOT_FOUND", "Study not found");
+    // Readers' lists are fixed when a study opens, so a report written later would never be read.
+    if (study.status !== "DRAFT") {
+      throw new AppError("CONFLICT", "Failed reports can be retried only before the study opens");
+    }
+    const failed = await tx.generationJob.findMany({
+      where: { case: { studyId }, status: "FAILED" },
+      select: { id: true },
+    });
+    const requeued: string[] = [];
+    for (const { id } of failed) {
+      if (await transitionGenerationJob(tx, id, "QUEUED")) requeued.push(id);
+    }
+    return requeued;
   });
-  const requeued: string[] = [];
-  for (const { id } of failed) {
-    if (await transitionGenerationJob(db, id, "QUEUED")) requeued.push(id);
-  }
-  return requeued;
 }

@@ -3,7 +3,7 @@ import { createReadStream, existsSync, statSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import type { Prisma } from "@prisma/client";
-import type { DbClient } from "../db/client";
+import { isUniqueViolation, type DbClient } from "../db/client";
 import { AppError } from "../errors";
 import { addModelInput, REQUIRED_FILES, type AddModelInput, type ModelKind } from "./schema";
 
@@ -20,10 +20,12 @@ async function sha256OfFile(file: string): Promise<string> {
  */
 export async function modelDigest(folder: string, kind: ModelKind): Promise<string> {
   if (kind === "FINDINGS_CLASSIFIER") return sha256OfFile(path.join(folder, "model.onnx"));
-  const entries = (await readdir(folder, { withFileTypes: true }))
-    .filter((e) => e.isFile())
-    .map((e) => e.name)
+  // stat, not the directory entry: folders such as Hugging Face's cache hold symlinks to blobs.
+  const entries = (await readdir(folder))
+    .filter((name) => statSync(path.join(folder, name)).isFile())
     .sort();
+  if (entries.length === 0)
+    throw new AppError("BAD_REQUEST", `The model folder ${folder} holds no files`);
   const lines = [];
   for (const name of entries) lines.push(`${name} ${await sha256OfFile(path.join(folder, name))}`);
   return createHash("sha256").update(lines.join("\n")).digest("hex");
@@ -75,7 +77,14 @@ export async function registerModel(
       `${input.name} ${input.version} is registered with other weights; give the new weights a new version`,
     );
   }
-  return existing ?? db.aiModel.create({ data: input, select });
+  if (existing) return existing;
+  try {
+    return await db.aiModel.create({ data: input, select });
+  } catch (error) {
+    // Two workers registering the same version at once: the second reads the first's row.
+    if (!isUniqueViolation(error)) throw error;
+    return registerModel(db, input);
+  }
 }
 
 /** `npx blindread models add` and the admin page: checks the folder, then registers it. */

@@ -23,8 +23,9 @@ export async function getCachedStudyResults(
          FROM reading_items ri JOIN ratings r ON r.item_id = ri.id WHERE ri.study_id = ${studyId}),
       (SELECT concat_ws(':', status, name, seed, success_levels::text, stringent_levels::text)
          FROM studies WHERE id = ${studyId}),
-      (SELECT count(*) FROM study_models WHERE study_id = ${studyId}),
-      (SELECT count(*) FROM study_readers WHERE study_id = ${studyId})
+      (SELECT string_agg(model_id, ',' ORDER BY model_id) FROM study_models WHERE study_id = ${studyId}),
+      (SELECT string_agg(sr.user_id || ':' || u.name, ',' ORDER BY sr.id)
+         FROM study_readers sr JOIN users u ON u.id = sr.user_id WHERE sr.study_id = ${studyId})
     ) AS fingerprint`;
   const fingerprint = row?.fingerprint ?? "";
   const key = `${studyId}|${options.replicates ?? "default"}`;

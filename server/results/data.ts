@@ -100,11 +100,20 @@ export async function getStudyResults(
     success: pairedCrossedBootstrap(okBySource[a]!, okBySource[b]!, { seed, replicates }),
     stringent: pairedCrossedBootstrap(strictBySource[a]!, strictBySource[b]!, { seed, replicates }),
   }));
-  /** A source's own crossed interval: from its comparison with the ground truth if there is one. */
+  /**
+   * A source's own crossed interval. When it and the ground truth cover the same readers and
+   * cases, its paired bootstrap with the ground truth resampled exactly what its own would, so
+   * that one is reused; otherwise (a model missing cases, readers at different points) it is
+   * computed on its own.
+   */
+  const designOf = (cells: RatingCell[]) =>
+    `${[...new Set(cells.map((c) => c.reader))].sort().join(",")}|${[...new Set(cells.map((c) => c.caseId))].sort().join(",")}`;
+  const designs = cellsBySource.map(designOf);
   const crossedOf = (s: number, kind: "success" | "stringent") => {
     const vsGroundTruth = s === 0 ? 0 : s - 1;
     const paired = bootstraps[vsGroundTruth];
-    if (paired) return s === 0 ? paired[kind].y : paired[kind].x;
+    const partner = s === 0 ? 1 : 0;
+    if (paired && designs[s] === designs[partner]) return s === 0 ? paired[kind].y : paired[kind].x;
     const cells = kind === "success" ? okBySource[s]! : strictBySource[s]!;
     return crossedBootstrap(cells, { seed, replicates });
   };

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cp, mkdtemp, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -102,6 +102,29 @@ describe("model registry", () => {
     const reader = await makeUser("READER");
     const asReader = createCaller(createInnerContext({ userId: reader.id }));
     await expect(asReader.models.list()).rejects.toMatchObject({ code: "FORBIDDEN" });
+  });
+
+  it("follows symlinks when it fingerprints a folder, as Hugging Face's cache holds them", async () => {
+    const admin = await makeUser("ADMIN");
+    const caller = createCaller(createInnerContext({ userId: admin.id }));
+    const { dir, files } = await imageToTextFolder();
+    const linked = await mkdtemp(path.join(os.tmpdir(), "blindread-links-"));
+    for (const name of Object.keys(files))
+      await symlink(path.join(dir, name), path.join(linked, name));
+    const direct = await caller.models.add({
+      name: "links-direct",
+      version: "1",
+      kind: "IMAGE_TO_TEXT",
+      path: dir,
+    });
+    const viaLinks = await caller.models.add({
+      name: "links-linked",
+      version: "1",
+      kind: "IMAGE_TO_TEXT",
+      path: linked,
+    });
+    expect(viaLinks.sha256).toBe(direct.sha256);
+    expect(viaLinks.sha256).not.toBe(sha256(""));
   });
 
   it("works from the command line", async () => {

@@ -159,3 +159,40 @@ describe("results cache", () => {
     expect(third.sources.reduce((n, s) => n + s.counts.D, 0)).toBe(1);
   });
 });
+
+describe("per-source crossed intervals", () => {
+  it("equal each source's own bootstrap, also when a model lacks some cases", async () => {
+    const { loadStudyRatings } = await import("@/server/results/ratings");
+    const { crossedBootstrap } = await import("@/server/results/stats");
+    const study = await openedStudy(2, 4);
+    await rateAll(study, (reader, modelId) =>
+      modelId === null ? (reader === 0 ? "A" : "C") : reader === 0 ? "B" : "D",
+    );
+    // The model's ratings of one case disappear, as if its report had failed.
+    const caseRow = await db().case.findFirstOrThrow({
+      where: { studyId: study.studyId, externalId: "CASE-1" },
+    });
+    await db().rating.deleteMany({
+      where: { item: { report: { caseId: caseRow.id, source: "AI" } } },
+    });
+    const admin = await makeUser("ADMIN");
+    const r = await as(admin.id).results.get({ id: study.studyId, replicates: 500 });
+    const data = await loadStudyRatings(db(), study.studyId);
+    for (const s of [0, 1]) {
+      const cells = [];
+      for (let i = 0; i < data.level.length; i++) {
+        if (data.source[i] !== s) continue;
+        cells.push({
+          reader: data.readers[data.reader[i]!]!.pseudonym,
+          caseId: data.cases[data.caseIndex[i]!]!.externalId,
+          value: data.level[i]! <= 1 ? 1 : 0,
+        });
+      }
+      const own = crossedBootstrap(cells, { seed: r.bootstrap.seed, replicates: 500 });
+      expect([r.sources[s]!.successCrossed.lower, r.sources[s]!.successCrossed.upper]).toEqual([
+        own.lower,
+        own.upper,
+      ]);
+    }
+  });
+});

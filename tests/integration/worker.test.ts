@@ -195,6 +195,31 @@ describe("report generation worker", () => {
     });
   });
 
+  it("fails only the jobs on their last attempt when a batch fails", async () => {
+    const reader = await makeUser("READER");
+    const study = await makeStudy({ readerIds: [reader.id], cases: [{}, {}] });
+    const [early, last] = study.generationJobIds as [string, string];
+    const broken: ServedModel = {
+      id: served.id,
+      model: { ...served.model, generate: () => Promise.reject(new Error("device lost")) },
+    };
+    await expect(
+      runGenerateReportBatch(
+        db(),
+        broken,
+        [
+          { data: { generationJobId: early }, isLastAttempt: false },
+          { data: { generationJobId: last }, isLastAttempt: true },
+        ],
+        log,
+      ),
+    ).rejects.toThrow("device lost");
+    const status = async (id: string) =>
+      (await db().generationJob.findUniqueOrThrow({ where: { id } })).status;
+    expect(await status(early)).toBe("QUEUED");
+    expect(await status(last)).toBe("FAILED");
+  });
+
   it("recovers jobs whose worker vanished, and queues each job once however often it is sent", async () => {
     const reader = await makeUser("READER");
     const study = await makeStudy({ readerIds: [reader.id], cases: [{}, {}] });

@@ -20,7 +20,10 @@ export function GenerationPanel({ studyId, canRetry }: { studyId: string; canRet
   });
   const retry = useMutation(
     trpc.jobs.retryFailed.mutationOptions({
-      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.jobs.progress.pathKey() }),
+      onSuccess: async () => {
+        await queryClient.invalidateQueries({ queryKey: trpc.jobs.progress.pathKey() });
+        await queryClient.invalidateQueries({ queryKey: trpc.studies.get.pathKey() });
+      },
     }),
   );
   if (!progress.data) return null;
