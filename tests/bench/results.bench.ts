@@ -4,21 +4,12 @@
  * embedded one). Prints seconds, MB/s and the ratio to PostgreSQL's own COPY measured in
  * the same run, and the export's peak memory. A script, not a test: it asserts nothing.
  */
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
-import { createDatabase, dropDatabase, migrateDatabase } from "../../server/db/admin";
-import {
-  formatDatabaseUrl,
-  parseDatabaseUrl,
-  type ConnectionFields,
-} from "../../server/db/connection";
-import { startEmbeddedPostgres, type EmbeddedDatabase } from "../../server/db/embedded";
+import { parseDatabaseUrl } from "../../server/db/connection";
+import { createScratchDatabase } from "../../server/db/scratch";
 import { seedLargeStudy } from "./seed-large-study";
 
 const READERS = Number(process.env.BENCH_READERS ?? 20);
@@ -53,29 +44,12 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; value:
 }
 
 async function main() {
-  let embedded: EmbeddedDatabase | undefined;
-  let tmp: string | undefined;
-  let server: ConnectionFields;
-  if (process.env.DATABASE_URL) {
-    server = parseDatabaseUrl(process.env.DATABASE_URL);
-  } else {
-    tmp = mkdtempSync(path.join(os.tmpdir(), "blindread-bench-"));
-    embedded = await startEmbeddedPostgres({
-      dataDir: path.join(tmp, "pg"),
-      port: 57_000 + Math.floor(Math.random() * 1_000),
-      password: randomBytes(9).toString("hex"),
-      persistent: false,
-    });
-    server = embedded.connection;
-  }
-  const name = `blindread_bench_${randomBytes(4).toString("hex")}`;
-  await createDatabase(server, name);
-  const url = formatDatabaseUrl({ ...server, database: name });
+  const database = await createScratchDatabase("blindread_bench");
+  const url = database.url;
   process.env.DATABASE_URL = url;
   const client = new pg.Client(parseDatabaseUrl(url));
   const rows: [string, string][] = [];
   try {
-    await migrateDatabase(url);
     await client.connect();
     const seeded = await timed(() => seedLargeStudy(client, { readers: READERS, cases: CASES }));
     const study = seeded.value;
@@ -142,9 +116,7 @@ async function main() {
     await db.$disconnect();
   } finally {
     await client.end().catch(() => undefined);
-    await dropDatabase(server, name);
-    await embedded?.stop();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    await database.dispose();
   }
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log(`\nresults benchmark: ${READERS} readers x ${CASES} cases x 2 sources`);

@@ -5,18 +5,11 @@
  * p50/p95 time per job, and the execution provider. Runs on a GPU host unchanged.
  */
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
-import { createDatabase, dropDatabase, migrateDatabase } from "../../server/db/admin";
-import {
-  formatDatabaseUrl,
-  parseDatabaseUrl,
-  type ConnectionFields,
-} from "../../server/db/connection";
-import { startEmbeddedPostgres, type EmbeddedDatabase } from "../../server/db/embedded";
+import { createScratchDatabase } from "../../server/db/scratch";
 
 const modelDir = path.resolve(process.argv[2] ?? "models/demo-cxr");
 const CASES = Number(process.env.BENCH_CASES ?? 400);
@@ -27,28 +20,13 @@ const quantile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 
 async function main() {
-  let embedded: EmbeddedDatabase | undefined;
-  const tmp = mkdtempSync(path.join(os.tmpdir(), "blindread-bench-worker-"));
-  let server: ConnectionFields;
-  if (process.env.DATABASE_URL) {
-    server = parseDatabaseUrl(process.env.DATABASE_URL);
-  } else {
-    embedded = await startEmbeddedPostgres({
-      dataDir: path.join(tmp, "pg"),
-      port: 57_000 + Math.floor(Math.random() * 1_000),
-      password: randomBytes(9).toString("hex"),
-      persistent: false,
-    });
-    server = embedded.connection;
-  }
-  const name = `blindread_bench_${randomBytes(4).toString("hex")}`;
-  await createDatabase(server, name);
-  const url = formatDatabaseUrl({ ...server, database: name });
+  const database = await createScratchDatabase("blindread_bench");
+  const url = database.url;
   process.env.DATABASE_URL = url;
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "blindread-bench-worker-"));
   process.env.BLINDREAD_STORAGE_DIR = path.join(tmp, "storage");
   const lines: [string, string][] = [];
   try {
-    await migrateDatabase(url);
     const { getDb } = await import("../../server/db/client");
     const { createUser } = await import("../../server/auth/mutations");
     const { readModelCard } = await import("../../server/demo/seed");
@@ -156,8 +134,7 @@ async function main() {
       ],
     );
   } finally {
-    await dropDatabase(server, name);
-    await embedded?.stop();
+    await database.dispose();
     rmSync(tmp, { recursive: true, force: true });
   }
   const width = Math.max(...lines.map(([k]) => k.length));
