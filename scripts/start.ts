@@ -12,6 +12,7 @@ import { formatDatabaseUrl, parseDatabaseUrl } from "../server/db/connection";
 import { createDatabase, databaseExists, migrateDatabase } from "../server/db/admin";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "../server/db/embedded";
 import { DEFAULT_EMBEDDED_PORT } from "../server/db/local";
+import { checkEnv } from "../server/env";
 
 const root = process.cwd();
 const dataDir = path.resolve(process.env.BLINDREAD_DATA_DIR ?? ".data");
@@ -100,6 +101,12 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
 }
 
 async function main() {
+  try {
+    checkEnv();
+  } catch (error) {
+    console.error(`[blindread] ${error instanceof Error ? error.message : error}`);
+    process.exit(1);
+  }
   const secrets = loadSecrets();
   let embedded: Promise<EmbeddedDatabase> | undefined;
   let databaseUrl = process.env.DATABASE_URL;

@@ -26,16 +26,24 @@ export type Env = z.infer<typeof schema>;
 
 let cached: Env | undefined;
 
-/** Validated settings; a bad value stops the process with a message naming the variable. */
-export function getEnv(): Env {
-  if (cached) return cached;
+function parseEnv(): Env {
   const parsed = schema.safeParse(process.env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid environment settings:\n${lines.join("\n")}`);
   }
-  cached = parsed.data;
+  return parsed.data;
+}
+
+/** Validated settings; a bad value stops the process with a message naming the variable. */
+export function getEnv(): Env {
+  cached ??= parseEnv();
   return cached;
+}
+
+/** Checks the settings without fixing them yet (`npm start` still sets DATABASE_URL after). */
+export function checkEnv(): void {
+  parseEnv();
 }
 
 export function requireDatabaseUrl(): string {
