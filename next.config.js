@@ -22,6 +22,23 @@ const nextConfig = {
           // No referrer leaves the app: item URLs are per-reader handles.
           { key: "Referrer-Policy", value: "no-referrer" },
           { key: "X-Frame-Options", value: "DENY" },
+          {
+            key: "Content-Security-Policy",
+            // Next.js hydrates with inline scripts, hence 'unsafe-inline' for scripts; images
+            // come from this origin, and data:/blob: URLs serve chart downloads.
+            value: [
+              "default-src 'self'",
+              "script-src 'self' 'unsafe-inline'",
+              "style-src 'self' 'unsafe-inline'",
+              "img-src 'self' data: blob:",
+              "connect-src 'self'",
+              "font-src 'self'",
+              "object-src 'none'",
+              "base-uri 'self'",
+              "form-action 'self'",
+              "frame-ancestors 'none'",
+            ].join("; "),
+          },
         ],
       },
     ];

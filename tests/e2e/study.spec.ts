@@ -16,6 +16,16 @@ async function openDemoStudy(page: Page) {
   ).toBeVisible();
 }
 
+test("pages are served with a content security policy that forbids framing", async ({ page }) => {
+  const res = await page.goto("/signin");
+  const headers = res!.headers();
+  expect(headers["content-security-policy"]).toContain("frame-ancestors 'none'");
+  expect(headers["x-content-type-options"]).toBe("nosniff");
+  expect(headers["referrer-policy"]).toBe("no-referrer");
+  // Every other test in this file runs under the same policy, so they show it breaks nothing.
+  await expect(page.getByRole("button", { name: "Sign in" })).toBeEnabled();
+});
+
 test("wrong credentials get one generic message", async ({ page }) => {
   const signIn = new SignInPage(page);
   await signIn.signIn({ email: ADMIN.email, password: "not the password" });
