@@ -3,6 +3,7 @@ import { createCaller } from "@/server/api/root";
 import { createInnerContext } from "@/server/api/trpc";
 import { getSessionUser } from "@/server/auth/session";
 import { StatusBadge } from "@/components/status-badge";
+import { DataTable } from "@/components/data-table";
 
 export const dynamic = "force-dynamic";
 
@@ -25,39 +26,31 @@ export default async function AdminHomePage() {
           No studies yet. Create the demo with <code>npx blindread demo seed</code>.
         </p>
       ) : (
-        <table className="w-full overflow-hidden rounded-lg border border-slate-200 bg-white text-sm">
-          <thead className="bg-slate-100 text-left text-slate-600">
-            <tr>
-              <th className="px-4 py-2">Study</th>
-              <th className="px-4 py-2">Status</th>
-              <th className="px-4 py-2 text-right">Cases</th>
-              <th className="px-4 py-2 text-right">Readers</th>
-              <th className="px-4 py-2 text-right">Rated</th>
-            </tr>
-          </thead>
-          <tbody>
-            {studies.map((s) => (
-              <tr key={s.id} className="border-t border-slate-100">
-                <td className="px-4 py-2">
-                  <a
-                    className="font-medium text-sky-700 hover:underline"
-                    href={`/admin/studies/${s.id}`}
-                  >
-                    {s.name}
-                  </a>
-                </td>
-                <td className="px-4 py-2">
-                  <StatusBadge status={s.status} />
-                </td>
-                <td className="px-4 py-2 text-right">{s.cases}</td>
-                <td className="px-4 py-2 text-right">{s.readers}</td>
-                <td className="px-4 py-2 text-right">
-                  {s.ratings} / {s.items}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          columns={[
+            "Study",
+            "Status",
+            { label: "Cases", align: "right" },
+            { label: "Readers", align: "right" },
+            { label: "Rated", align: "right" },
+          ]}
+          rows={studies.map((s) => ({
+            key: s.id,
+            cells: [
+              <a
+                key="name"
+                className="font-medium text-sky-700 hover:underline"
+                href={`/admin/studies/${s.id}`}
+              >
+                {s.name}
+              </a>,
+              <StatusBadge key="status" status={s.status} />,
+              s.cases,
+              s.readers,
+              `${s.ratings} / ${s.items}`,
+            ],
+          }))}
+        />
       )}
     </main>
   );

@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { DataTable } from "@/components/data-table";
 import { useTRPC } from "@/components/trpc";
 
 const input = "mt-1 w-full rounded-md border border-slate-300 px-2 py-1.5 text-sm";
@@ -49,42 +50,35 @@ export function ModelsView() {
           worker loads it. Generation parameters are copied onto every report.
         </p>
       </div>
-      <table
-        data-testid="models"
-        className="w-full rounded-lg border border-slate-200 bg-white text-sm"
-      >
-        <thead className="bg-slate-100 text-left text-slate-600">
-          <tr>
-            <th className="px-3 py-2">Model</th>
-            <th className="px-3 py-2">Kind</th>
-            <th className="px-3 py-2">Folder</th>
-            <th className="px-3 py-2">sha256</th>
-            <th className="px-3 py-2 text-right">Reports</th>
-          </tr>
-        </thead>
-        <tbody>
-          {models.data?.map((m) => (
-            <tr key={m.id} className="border-t border-slate-100">
-              <td className="px-3 py-1.5 font-medium">
-                {m.name} {m.version}
-                {m.isDemo ? (
-                  <span className="ml-2 rounded bg-amber-100 px-1.5 text-xs text-amber-900">
-                    demo, not clinical
-                  </span>
-                ) : null}
-              </td>
-              <td className="px-3 py-1.5">
-                {m.kind === "IMAGE_TO_TEXT" ? "image-to-text" : "findings classifier"}
-              </td>
-              <td className="px-3 py-1.5 font-mono text-xs">{m.path}</td>
-              <td className="px-3 py-1.5 font-mono text-xs" title={m.sha256}>
-                {m.sha256.slice(0, 12)}…
-              </td>
-              <td className="px-3 py-1.5 text-right">{m.reports}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        testId="models"
+        columns={[
+          { label: "Model", className: "font-medium" },
+          "Kind",
+          { label: "Folder", className: "font-mono text-xs" },
+          { label: "sha256", className: "font-mono text-xs" },
+          { label: "Reports", align: "right" },
+        ]}
+        rows={(models.data ?? []).map((m) => ({
+          key: m.id,
+          cells: [
+            <>
+              {m.name} {m.version}
+              {m.isDemo ? (
+                <span className="ml-2 rounded bg-amber-100 px-1.5 text-xs text-amber-900">
+                  demo, not clinical
+                </span>
+              ) : null}
+            </>,
+            m.kind === "IMAGE_TO_TEXT" ? "image-to-text" : "findings classifier",
+            m.path,
+            <span key="sha" title={m.sha256}>
+              {m.sha256.slice(0, 12)}…
+            </span>,
+            m.reports,
+          ],
+        }))}
+      />
       <form
         onSubmit={onSubmit}
         className="grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-2"

@@ -2,6 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc";
+import { DataTable } from "@/components/data-table";
 
 const FORMATS = [
   { format: "csv", label: "Ratings (CSV)" },
@@ -35,32 +36,16 @@ export function ExportsPanel({ studyId }: { studyId: string }) {
         ))}
       </div>
       {records.data && records.data.length > 0 && (
-        <table
-          data-testid="export-records"
-          className="mt-3 w-full rounded-lg border border-slate-200 bg-white text-sm"
-        >
-          <thead className="bg-slate-100 text-left text-slate-600">
-            <tr>
-              <th className="px-4 py-1.5">When (UTC)</th>
-              <th className="px-4 py-1.5">Who</th>
-              <th className="px-4 py-1.5">How</th>
-              <th className="px-4 py-1.5">Format</th>
-            </tr>
-          </thead>
-          <tbody>
-            {records.data.map((r) => (
-              <tr
-                key={`${r.createdAt}-${r.actor}-${r.format}`}
-                className="border-t border-slate-100"
-              >
-                <td className="px-4 py-1.5">{r.createdAt.replace("T", " ").slice(0, 19)}</td>
-                <td className="px-4 py-1.5">{r.actor}</td>
-                <td className="px-4 py-1.5">{r.channel}</td>
-                <td className="px-4 py-1.5">{r.format}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div className="mt-3">
+          <DataTable
+            testId="export-records"
+            columns={["When (UTC)", "Who", "How", "Format"]}
+            rows={records.data.map((r) => ({
+              key: `${r.createdAt}-${r.actor}-${r.format}`,
+              cells: [r.createdAt.replace("T", " ").slice(0, 19), r.actor, r.channel, r.format],
+            }))}
+          />
+        </div>
       )}
     </section>
   );

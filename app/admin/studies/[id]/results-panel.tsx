@@ -1,8 +1,9 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 import { ChartFrame, ForestPlot, HeatMap, StackedLevels } from "@/components/charts";
+import { DataTable } from "@/components/data-table";
 import { useTRPC } from "@/components/trpc";
 import type { StudyResults } from "@/server/results/schema";
 
@@ -19,41 +20,14 @@ const signedPct = (x: number | null) =>
   x === null ? "–" : `${x > 0 ? "+" : ""}${(x * 100).toFixed(1)}`;
 const SOURCE_COLOURS = ["#334155", "#0369a1", "#7c3aed", "#db2777"];
 
-function Table({
-  head,
-  rows,
-  testId,
-}: {
-  head: string[];
-  rows: (string | number)[][];
-  testId?: string;
-}) {
+/** Rows of plain values, keyed by position (they are recomputed, never reordered). */
+function Table({ head, rows, testId }: { head: string[]; rows: ReactNode[][]; testId?: string }) {
   return (
-    <table
-      data-testid={testId}
-      className="w-full rounded-lg border border-slate-200 bg-white text-sm"
-    >
-      <thead className="bg-slate-100 text-left text-slate-600">
-        <tr>
-          {head.map((h) => (
-            <th key={h} className="px-3 py-2 font-medium">
-              {h}
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((row, i) => (
-          <tr key={i} className="border-t border-slate-100 align-top">
-            {row.map((cell, j) => (
-              <td key={j} className="px-3 py-1.5">
-                {cell}
-              </td>
-            ))}
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      columns={head}
+      rows={rows.map((cells, i) => ({ key: String(i), cells }))}
+      testId={testId}
+    />
   );
 }
 

@@ -1,6 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { DataTable } from "@/components/data-table";
 import { StatusBadge } from "@/components/status-badge";
 import { useTRPC } from "@/components/trpc";
 import { ExportsPanel } from "./exports-panel";
@@ -85,63 +86,45 @@ export function StudyView({ studyId }: { studyId: string }) {
 
       <section>
         <h2 className="mb-2 text-lg font-semibold">Readers</h2>
-        <table className="w-full rounded-lg border border-slate-200 bg-white text-sm">
-          <thead className="bg-slate-100 text-left text-slate-600">
-            <tr>
-              <th className="px-4 py-2">Reader</th>
-              <th className="px-4 py-2">Progress</th>
-              <th className="px-4 py-2">Finished</th>
-            </tr>
-          </thead>
-          <tbody>
-            {s.readerProgress.map((r) => (
-              <tr key={r.email} className="border-t border-slate-100">
-                <td className="px-4 py-2">
-                  {r.name} <span className="text-slate-500">{r.email}</span>
-                </td>
-                <td className="px-4 py-2">
-                  {r.rated} / {r.total}
-                </td>
-                <td className="px-4 py-2">{r.finished ? "yes" : "no"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          columns={["Reader", "Progress", "Finished"]}
+          rows={s.readerProgress.map((r) => ({
+            key: r.email,
+            cells: [
+              <>
+                {r.name} <span className="text-slate-500">{r.email}</span>
+              </>,
+              `${r.rated} / ${r.total}`,
+              r.finished ? "yes" : "no",
+            ],
+          }))}
+        />
       </section>
 
       <section>
         <h2 className="mb-2 text-lg font-semibold">Cases</h2>
-        <table
-          data-testid="cases"
-          className="w-full rounded-lg border border-slate-200 bg-white text-sm"
-        >
-          <thead className="bg-slate-100 text-left text-slate-600">
-            <tr>
-              <th className="px-4 py-2">Case</th>
-              <th className="px-4 py-2">Status</th>
-              <th className="px-4 py-2">Findings</th>
-              <th className="px-4 py-2">Problem</th>
-            </tr>
-          </thead>
-          <tbody>
-            {s.caseList.map((c) => (
-              <tr key={c.id} className="border-t border-slate-100">
-                <td className="px-4 py-2 font-mono">{c.externalId}</td>
-                <td className="px-4 py-2">
-                  <StatusBadge status={c.status} />
-                </td>
-                <td className="px-4 py-2 text-slate-600">
-                  {c.findingTags.length > 0
-                    ? c.findingTags.join(", ")
-                    : c.isAbnormal === false
-                      ? "normal"
-                      : "unlabelled"}
-                </td>
-                <td className="px-4 py-2 text-red-700">{c.problem}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          testId="cases"
+          columns={[
+            { label: "Case", className: "font-mono" },
+            "Status",
+            { label: "Findings", className: "text-slate-600" },
+            { label: "Problem", className: "text-red-700" },
+          ]}
+          rows={s.caseList.map((c) => ({
+            key: c.id,
+            cells: [
+              c.externalId,
+              <StatusBadge key="status" status={c.status} />,
+              c.findingTags.length > 0
+                ? c.findingTags.join(", ")
+                : c.isAbnormal === false
+                  ? "normal"
+                  : "unlabelled",
+              c.problem,
+            ],
+          }))}
+        />
       </section>
     </main>
   );
