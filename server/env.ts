@@ -9,7 +9,7 @@ const schema = z.object({
   DATABASE_URL: z.string().url({ message: "must be a postgresql:// URL" }).optional(),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   /** Root of the image store (cases' images); kept outside the database. */
-  BLINDREAD_STORAGE_DIR: z.string().default(".data/storage"),
+  BLINDREAD_STORAGE_DIR: z.string().default(".data/images"),
   /** Cases in the demo study. */
   BLINDREAD_DEMO_CASES: z.coerce.number().int().min(2).max(500).default(24),
   BLINDREAD_MODEL_DIR: z.string().default("models/demo-cxr"),

@@ -5,7 +5,7 @@ import path from "node:path";
 import type { Prisma } from "@prisma/client";
 import { isUniqueViolation, type DbClient } from "../db/client";
 import { AppError } from "../errors";
-import { addModelInput, REQUIRED_FILES, type AddModelInput, type ModelKind } from "./schema";
+import { addModelInput, REQUIRED_FILES, type AddModelInput, type ServedKind } from "./schema";
 
 async function sha256OfFile(file: string): Promise<string> {
   const hash = createHash("sha256");
@@ -18,7 +18,7 @@ async function sha256OfFile(file: string): Promise<string> {
  * model.onnx (as its model.json records it), for other kinds the sha256 of the sorted list
  * "file sha256" of every file in the folder.
  */
-export async function modelDigest(folder: string, kind: ModelKind): Promise<string> {
+export async function modelDigest(folder: string, kind: ServedKind): Promise<string> {
   if (kind === "FINDINGS_CLASSIFIER") return sha256OfFile(path.join(folder, "model.onnx"));
   // stat, not the directory entry: folders such as Hugging Face's cache hold symlinks to blobs.
   const entries = (await readdir(folder))
@@ -32,7 +32,7 @@ export async function modelDigest(folder: string, kind: ModelKind): Promise<stri
 }
 
 /** Refuses a folder that lacks a file its kind needs, naming what is missing. */
-export function checkModelFolder(folder: string, kind: ModelKind): void {
+export function checkModelFolder(folder: string, kind: ServedKind): void {
   if (!existsSync(folder) || !statSync(folder).isDirectory()) {
     throw new AppError("BAD_REQUEST", `Model folder not found: ${folder}`);
   }
@@ -62,7 +62,7 @@ export async function registerModel(
     sha256: string;
     path: string;
     isDemo: boolean;
-    kind?: ModelKind;
+    kind?: ServedKind;
     parameters?: Prisma.InputJsonObject;
   },
 ) {

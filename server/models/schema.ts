@@ -1,7 +1,20 @@
 import { z } from "zod";
 
-export const modelKindSchema = z.enum(["FINDINGS_CLASSIFIER", "IMAGE_TO_TEXT"]);
+/** Kinds a worker serves; an admin registers these with their files. */
+export const servedKindSchema = z.enum(["FINDINGS_CLASSIFIER", "IMAGE_TO_TEXT"]);
+export type ServedKind = z.infer<typeof servedKindSchema>;
+/** EXTERNAL models only name the source of reports imported with a dataset. */
+export const modelKindSchema = z.enum(["FINDINGS_CLASSIFIER", "IMAGE_TO_TEXT", "EXTERNAL"]);
 export type ModelKind = z.infer<typeof modelKindSchema>;
+
+export const modelNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9._-]+$/, {
+    message: "use letters, digits, '.', '_' and '-' only",
+  });
 
 const jsonValue: z.ZodType<unknown> = z.lazy(() =>
   z.union([
@@ -15,16 +28,9 @@ const jsonValue: z.ZodType<unknown> = z.lazy(() =>
 );
 
 export const addModelInput = z.object({
-  name: z
-    .string()
-    .trim()
-    .min(1)
-    .max(100)
-    .regex(/^[A-Za-z0-9._-]+$/, {
-      message: "use letters, digits, '.', '_' and '-' only",
-    }),
+  name: modelNameSchema,
   version: z.string().trim().min(1).max(50),
-  kind: modelKindSchema,
+  kind: servedKindSchema,
   /** Folder on the server (or worker hosts) holding the model's files. */
   path: z.string().trim().min(1).max(1000),
   parameters: z.record(z.string(), jsonValue).default({}),
@@ -45,7 +51,7 @@ export const modelSchema = z.object({
 });
 
 /** Files each kind needs in its folder (Hugging Face Optimum layout for image-to-text). */
-export const REQUIRED_FILES: Record<ModelKind, (string | string[])[]> = {
+export const REQUIRED_FILES: Record<ServedKind, (string | string[])[]> = {
   FINDINGS_CLASSIFIER: ["model.onnx", "model.json"],
   IMAGE_TO_TEXT: [
     "encoder_model.onnx",
