@@ -13,6 +13,14 @@ const schema = z.object({
   /** Cases in the demo study. */
   BLINDREAD_DEMO_CASES: z.coerce.number().int().min(2).max(500).default(24),
   BLINDREAD_MODEL_DIR: z.string().default("models/demo-cxr"),
+  /** Folder whose subfolders and zips admins may import from the web page. */
+  BLINDREAD_IMPORT_ROOT: z.string().default(".data/import"),
+  /** Largest single file (image or manifest) an import accepts. */
+  BLINDREAD_IMPORT_MAX_FILE_MB: z.coerce.number().int().min(1).max(100_000).default(512),
+  /** Largest dataset (an upload, or a zip once unpacked). */
+  BLINDREAD_IMPORT_MAX_TOTAL_MB: z.coerce.number().int().min(1).max(10_000_000).default(51_200),
+  /** Images prepared at once during an import; the number of cores by default. */
+  BLINDREAD_IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
   WORKER_PREFER_CUDA: booleanFlag.default(true),
   WORKER_CUDA_DEVICE_ID: z.coerce.number().int().min(0).default(0),
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(256).default(8),
@@ -57,4 +65,8 @@ export function requireDatabaseUrl(): string {
 
 export function storageRoot(): string {
   return path.resolve(getEnv().BLINDREAD_STORAGE_DIR);
+}
+
+export function importRoot(): string {
+  return path.resolve(getEnv().BLINDREAD_IMPORT_ROOT);
 }

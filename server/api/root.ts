@@ -1,4 +1,5 @@
 import { exportsRouter } from "../exports/router";
+import { importsRouter } from "../ingest/router";
 import { jobsRouter } from "../jobs/router";
 import { modelsRouter } from "../models/router";
 import { readingRouter } from "../reading/router";
@@ -13,6 +14,7 @@ export const appRouter = router({
   exports: exportsRouter,
   jobs: jobsRouter,
   models: modelsRouter,
+  imports: importsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,4 +1,5 @@
 import { createWriteStream } from "node:fs";
+import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Command, Option } from "commander";
 import { ZodError } from "zod";
@@ -154,6 +155,91 @@ program
       if (opts.out) console.error(`wrote ${opts.out}`);
     });
   });
+
+program
+  .command("import")
+  .description("import cases (manifest + images, a folder or a .zip) into a draft study")
+  .argument("<study>", "study id, or the study's exact name")
+  .argument("<dataset>", "folder or .zip holding manifest.csv or manifest.jsonl and the images")
+  .option("--skip-invalid", "import the valid rows and list the invalid ones, instead of nothing")
+  .option("--keep-originals", "also store the de-identified source files")
+  .action(
+    async (
+      studyRef: string,
+      location: string,
+      opts: { skipInvalid?: boolean; keepOriginals?: boolean },
+    ) => {
+      const outcome = await withDb(async (db) => {
+        const { createImportJob, executeImport } = await import("../ingest/jobs");
+        const { openDataset } = await import("../ingest/source");
+        const { createQueue, enqueueReportGeneration } = await import("../jobs/queue");
+        const matches = await db.study.findMany({
+          where: { OR: [{ id: studyRef }, { name: studyRef }] },
+          select: { id: true },
+        });
+        if (matches.length !== 1) {
+          fail(
+            matches.length === 0
+              ? `no study ${studyRef}`
+              : `several studies are named ${studyRef}; give its id`,
+          );
+        }
+        const importId = await createImportJob(db, {
+          studyId: matches[0]!.id,
+          userId: null,
+          origin: "cli",
+          sourceName: path.basename(location),
+          options: { skipInvalid: !!opts.skipInvalid, keepOriginals: !!opts.keepOriginals },
+        });
+        const started = Date.now();
+        const tty = process.stderr.isTTY;
+        let lastLine = "";
+        const progress = (p: { total: number; processed: number; problems: number }) => {
+          const seconds = (Date.now() - started) / 1000;
+          const rate = seconds > 0 ? p.processed / seconds : 0;
+          const line = `${p.processed}/${p.total} cases, ${rate.toFixed(1)}/s, ${p.problems} problem${p.problems === 1 ? "" : "s"}`;
+          if (line === lastLine) return;
+          lastLine = line;
+          process.stderr.write(tty ? `\r${line}` : `${line}\n`);
+        };
+        const enqueue = async (ids: string[]) => {
+          const boss = createQueue(process.env.DATABASE_URL!, {
+            supervise: false,
+            schedule: false,
+          });
+          await boss.start();
+          try {
+            await enqueueReportGeneration(boss, db, ids);
+          } finally {
+            await boss.stop({ graceful: false, close: true });
+          }
+        };
+        const result = await executeImport(
+          db,
+          importId,
+          () => openDataset(location),
+          enqueue,
+          progress,
+        );
+        if (tty) process.stderr.write("\n");
+        return result;
+      });
+      for (const p of outcome.problems) {
+        console.error(
+          `${p.row === null ? "manifest" : `line ${p.row}`}${p.caseId ? ` (case ${p.caseId})` : ""}: ${p.message}`,
+        );
+      }
+      if (outcome.status === "FAILED") fail(outcome.error ?? "the import failed");
+      console.log(
+        `imported ${outcome.imported} case${outcome.imported === 1 ? "" : "s"}` +
+          `, ${outcome.unchanged} already present` +
+          (outcome.held ? `, ${outcome.held} held for review (possible burned-in text)` : "") +
+          (outcome.skippedRows
+            ? `, ${outcome.skippedRows} invalid row${outcome.skippedRows === 1 ? "" : "s"} skipped`
+            : ""),
+      );
+    },
+  );
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof AppError) fail(error.message);

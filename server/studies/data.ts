@@ -60,6 +60,7 @@ export async function getStudyDetail(db: DbClient, studyId: string): Promise<Stu
           externalId: true,
           findingTags: true,
           isAbnormal: true,
+          heldReason: true,
           jobs: { select: { status: true, errorMessage: true } },
         },
       },
@@ -95,8 +96,9 @@ export async function getStudyDetail(db: DbClient, studyId: string): Promise<Stu
         externalId: c.externalId,
         findingTags: c.findingTags,
         isAbnormal: c.isAbnormal,
-        status: failed ? "FAILED" : pending ? "PENDING" : "READY",
-        problem: failed ? (failed.errorMessage ?? "Report generation failed") : null,
+        status: c.heldReason ? "HELD" : failed ? "FAILED" : pending ? "PENDING" : "READY",
+        problem:
+          c.heldReason ?? (failed ? (failed.errorMessage ?? "Report generation failed") : null),
       } as const;
     }),
   };

@@ -51,7 +51,10 @@ export async function addCase(
     return await db.$transaction(async (tx) => {
       const study = await tx.study.findUnique({
         where: { id: data.studyId },
-        select: { status: true, models: { select: { modelId: true } } },
+        select: {
+          status: true,
+          models: { select: { modelId: true, model: { select: { kind: true } } } },
+        },
       });
       if (!study) throw new AppError("NOT_FOUND", "Study not found");
       if (study.status !== "DRAFT") {
@@ -71,7 +74,10 @@ export async function addCase(
         select: { id: true },
       });
       const jobs = await tx.generationJob.createManyAndReturn({
-        data: study.models.map((m) => ({ caseId: created.id, modelId: m.modelId })),
+        // Reports of EXTERNAL models come with the data; nothing generates them.
+        data: study.models
+          .filter((m) => m.model.kind !== "EXTERNAL")
+          .map((m) => ({ caseId: created.id, modelId: m.modelId })),
         select: { id: true },
       });
       return { caseId: created.id, generationJobIds: jobs.map((j) => j.id) };
@@ -107,7 +113,9 @@ export async function openStudy(
         models: { select: { modelId: true } },
         readers: { select: { id: true, userId: true }, orderBy: { id: "asc" } },
         // Ordered, so that the same seed always gives the same reading order.
+        // Held cases wait for an admin's review of their pixels and are not read.
         cases: {
+          where: { heldReason: null },
           orderBy: { id: "asc" },
           select: {
             id: true,
@@ -117,6 +125,12 @@ export async function openStudy(
       },
     });
     const modelIds = study.models.map((m) => m.modelId);
+    if (modelIds.length === 0) {
+      throw new AppError(
+        "CONFLICT",
+        "The study has no AI source: add a model, or import AI reports with the cases",
+      );
+    }
     const reports = study.cases.flatMap((c) => {
       const hasGroundTruth = c.reports.some((r) => r.modelId === null);
       const hasAll = modelIds.every((id) => c.reports.some((r) => r.modelId === id));

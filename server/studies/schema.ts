@@ -12,7 +12,8 @@ export const createStudyInput = z.object({
     .min(0)
     .max(2 ** 31 - 1)
     .optional(),
-  modelIds: z.array(z.string()).min(1, { message: "a study needs at least one AI model" }),
+  /** Models that generate the AI reports; may be empty when AI reports come with the dataset. */
+  modelIds: z.array(z.string()).default([]),
   readerIds: z.array(z.string()).min(1, { message: "a study needs at least one reader" }),
   openWhenReady: z.boolean().default(false),
   /** Levels counted as success; the reference study's A and B by default. */
@@ -39,7 +40,7 @@ export const addCaseInput = z.object({
 });
 export type AddCaseInput = z.input<typeof addCaseInput>;
 
-export const caseStatusSchema = z.enum(["PENDING", "READY", "FAILED"]);
+export const caseStatusSchema = z.enum(["PENDING", "READY", "FAILED", "HELD"]);
 
 export const studySummarySchema = z.object({
   id: z.string(),

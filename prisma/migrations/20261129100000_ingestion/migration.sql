@@ -38,6 +38,7 @@ CREATE TABLE "import_jobs" (
     "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "started_at" TIMESTAMP(3),
     "finished_at" TIMESTAMP(3),
+    "updated_at" TIMESTAMP(3) NOT NULL,
 
     CONSTRAINT "import_jobs_pkey" PRIMARY KEY ("id")
 );
