@@ -177,7 +177,13 @@ export async function decodeEncapsulated(
       return decodeRle(data, geometry);
     case "1.2.840.10008.1.2.4.50": {
       try {
-        const { data: raw, info } = await sharp(data).raw().toBuffer({ resolveWithObject: true });
+        // libvips reads a greyscale JPEG as three equal bands; one sample per pixel is one band.
+        const image = sharp(data);
+        const { data: raw, info } = await (
+          geometry.samplesPerPixel === 1 ? image.extractChannel(0) : image
+        )
+          .raw()
+          .toBuffer({ resolveWithObject: true });
         return checkSize(
           {
             samples: new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength),
