@@ -1,8 +1,51 @@
 import { generateOpenApiDocument } from "trpc-to-openapi";
 import { appRouter } from "./root";
 
-/** Streaming endpoints are plain route handlers, outside tRPC; they are described here. */
-const streamingPaths = {
+/** Streaming and multipart endpoints are plain route handlers, outside tRPC; described here. */
+const handwrittenPaths = {
+  "/studies/{id}/cases": {
+    post: {
+      operationId: "cases-add",
+      summary: "Add one case: its image file(s) and its reports",
+      description:
+        "Multipart form data: a `case` field holding a JSON object with the fields of a JSON Lines manifest row (case_id, report or findings/impression, label, finding_tags, site, ai_reports), and the image files (DICOM, PNG or JPEG, judged by content). Images are de-identified before anything is stored. Idempotent by case id and content: sending the same case again answers `unchanged`; different content under an existing case id is a conflict. Admins only; the study must be a draft.",
+      tags: ["studies"],
+      security: [{ Authorization: [] }],
+      parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+      requestBody: {
+        required: true,
+        content: {
+          "multipart/form-data": {
+            schema: {
+              type: "object",
+              required: ["case"],
+              properties: {
+                case: { type: "string", description: "JSON object, as one manifest row" },
+                keepOriginals: { type: "string", enum: ["true", "false"] },
+              },
+              additionalProperties: { type: "string", format: "binary" },
+            },
+          },
+        },
+      },
+      responses: {
+        "200": { description: "The same case was already imported; nothing changed" },
+        "201": {
+          description:
+            "Imported (status imported), or held for review of possible burned-in text (status held)",
+        },
+        "400": { description: "Malformed request" },
+        "401": { description: "No valid token" },
+        "403": { description: "Not an admin" },
+        "404": { description: "No such study" },
+        "409": {
+          description: "The case id exists with other content, or the study is no longer a draft",
+        },
+        "413": { description: "A file is over the size limit" },
+        "422": { description: "The case is invalid; `problems` says why" },
+      },
+    },
+  },
   "/studies/{id}/export": {
     get: {
       operationId: "exports-study",
@@ -52,6 +95,6 @@ export function getOpenApiDocument(baseUrl: string) {
   return {
     ...cached,
     servers: [{ url: baseUrl }],
-    paths: { ...cached.paths, ...streamingPaths },
+    paths: { ...cached.paths, ...handwrittenPaths },
   };
 }

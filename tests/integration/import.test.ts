@@ -3,7 +3,10 @@ import path from "node:path";
 import sharp from "sharp";
 import dicomParser from "dicom-parser";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { POST as uploadRoute } from "@/app/api/admin/studies/[id]/imports/route";
+import { POST as addCaseRoute } from "@/app/api/v1/studies/[id]/cases/route";
 import { createCaller } from "@/server/api/root";
+import { createApiToken } from "@/server/auth/mutations";
 import { createInnerContext } from "@/server/api/trpc";
 import { storageRoot } from "@/server/env";
 import { createImportJob, executeImport } from "@/server/ingest/jobs";
@@ -493,5 +496,109 @@ describe("PNG and JPEG, external AI reports, zips", () => {
       options: { skipInvalid: false, keepOriginals: false },
     });
     expect(outcome).toMatchObject({ status: "FAILED", error: expect.stringMatching(/draft/) });
+  });
+});
+
+describe("POST /api/v1/studies/{id}/cases and the zip upload", () => {
+  let token: string;
+  let readerToken: string;
+  beforeAll(async () => {
+    const admin = await makeUser("ADMIN");
+    const reader = await makeUser("READER");
+    token = (await createApiToken(db(), { email: admin.email })).token;
+    readerToken = (await createApiToken(db(), { email: reader.email })).token;
+  });
+
+  function postCase(studyId: string, fields: Record<string, string | Blob>, auth = token) {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(fields)) {
+      if (typeof v === "string") form.append(k, v);
+      else form.append(k, v, k);
+    }
+    return addCaseRoute(
+      new Request(`http://127.0.0.1/api/v1/studies/${studyId}/cases`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${auth}` },
+        body: form,
+      }),
+      { params: Promise.resolve({ id: studyId }) },
+    );
+  }
+
+  it("adds one case, answers unchanged on a repeat and 409 on changed content", async () => {
+    const studyId = await draftStudy();
+    const image = new Blob([new Uint8Array((await dicomCase("API-1")).bytes)]);
+    const body = {
+      case_id: "API-1",
+      report: "Findings: Clear lungs. Impression: Normal.",
+      label: "normal",
+    };
+    const first = await postCase(studyId, { case: JSON.stringify(body), "api-1.dcm": image });
+    expect(first.status).toBe(201);
+    const created = (await first.json()) as { status: string; caseId: string };
+    expect(created.status).toBe("imported");
+    expect(await db().case.findUniqueOrThrow({ where: { id: created.caseId } })).toMatchObject({
+      externalId: "API-1",
+      isAbnormal: false,
+    });
+
+    const again = await postCase(studyId, { case: JSON.stringify(body), "api-1.dcm": image });
+    expect([again.status, ((await again.json()) as { status: string }).status]).toEqual([
+      200,
+      "unchanged",
+    ]);
+    const changed = await postCase(studyId, {
+      case: JSON.stringify({ ...body, label: "abnormal" }),
+      "api-1.dcm": image,
+    });
+    expect(changed.status).toBe(409);
+    expect(await db().case.count({ where: { studyId } })).toBe(1);
+  });
+
+  it("answers 422 with the problems for a file that is not an image, 403 to a reader, 401 without a token", async () => {
+    const studyId = await draftStudy();
+    const fake = new Blob([new TextEncoder().encode("MZ not an image at all")]);
+    const res = await postCase(studyId, {
+      case: JSON.stringify({ case_id: "X", report: "Findings: x." }),
+      "x.png": fake,
+    });
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { problems: { message: string }[] };
+    expect(body.problems[0]!.message).toMatch(/not a DICOM, PNG or JPEG image/);
+    expect((await postCase(studyId, { case: "{}", "x.png": fake }, readerToken)).status).toBe(403);
+    expect((await postCase(studyId, { case: "{}", "x.png": fake }, "br_nope")).status).toBe(401);
+  });
+
+  it("starts a zip upload in the background and refuses a body that is not a zip", async () => {
+    const studyId = await draftStudy();
+    const zip = await zipDataset([await dicomCase("U-1", {}, 1), await dicomCase("U-2", {}, 2)]);
+    const upload = (bytes: Buffer) =>
+      uploadRoute(
+        new Request(
+          `http://127.0.0.1/api/admin/studies/${studyId}/imports?name=data.zip&skipInvalid=0`,
+          {
+            method: "POST",
+            headers: { authorization: `Bearer ${token}` },
+            body: new Uint8Array(bytes),
+          },
+        ),
+        { params: Promise.resolve({ id: studyId }) },
+      );
+    const res = await upload(await readFile(zip));
+    expect(res.status).toBe(202);
+    const { importId } = (await res.json()) as { importId: string };
+    let job = await db().importJob.findUniqueOrThrow({ where: { id: importId } });
+    for (let i = 0; i < 100 && job.status !== "SUCCEEDED" && job.status !== "FAILED"; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      job = await db().importJob.findUniqueOrThrow({ where: { id: importId } });
+    }
+    expect(job).toMatchObject({
+      status: "SUCCEEDED",
+      imported: 2,
+      origin: "upload",
+      sourceName: "data.zip",
+    });
+    expect((await upload(Buffer.from("plain text, not a zip"))).status).toBe(415);
+    await rm(path.dirname(zip), { recursive: true, force: true });
   });
 });

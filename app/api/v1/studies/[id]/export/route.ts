@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { getActiveUser, resolveApiToken } from "@/server/auth/data";
+import { problem, requireAdmin } from "@/server/auth/http";
 import { getSessionUserId } from "@/server/auth/request";
 import { getDb } from "@/server/db/client";
 import { AppError } from "@/server/errors";
@@ -8,8 +8,6 @@ import { exportFormatSchema } from "@/server/exports/schema";
 
 export const dynamic = "force-dynamic";
 
-const problem = (status: number, message: string) => Response.json({ message }, { status });
-
 /**
  * Streams a study's unblinded ratings (CSV, JSON Lines or the analysis bundle) to an admin:
  * an API token (machine clients) or a signed-in session (the admin pages).
@@ -17,14 +15,9 @@ const problem = (status: number, message: string) => Response.json({ message }, 
 export async function GET(req: Request, { params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const db = getDb();
-  const authorization = req.headers.get("authorization") ?? "";
-  const viaToken = authorization.toLowerCase().startsWith("bearer ");
-  const userId = viaToken
-    ? await resolveApiToken(db, authorization.slice(7).trim())
-    : await getSessionUserId();
-  const user = userId ? await getActiveUser(db, userId) : null;
-  if (!user) return problem(401, "Please sign in or send an API token");
-  if (user.role !== "ADMIN") return problem(403, "Admins only");
+  const admin = await requireAdmin(db, req, getSessionUserId);
+  if (admin instanceof Response) return admin;
+  const { user, viaToken } = admin;
 
   const format = exportFormatSchema.safeParse(new URL(req.url).searchParams.get("format") ?? "csv");
   if (!format.success) return problem(400, "format must be csv, jsonl or bundle");
