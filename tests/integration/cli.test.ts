@@ -3,7 +3,9 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { authenticateWithPassword } from "@/server/auth/mutations";
 import { resolveApiToken } from "@/server/auth/data";
-import { db, uniqueEmail } from "./helpers";
+import { dicomCases, manifestCsv, writeDataset } from "../fixtures/datasets";
+import { PHI } from "../fixtures/dicom";
+import { db, makeStudy, makeUser, uniqueEmail } from "./helpers";
 
 const exec = promisify(execFile);
 
@@ -95,4 +97,31 @@ describe("npx blindread", () => {
     expect(badRole.stderr).toMatch(/Allowed choices are ADMIN, READER/);
     expect(await db().user.count({ where: { email } })).toBe(0);
   });
+
+  it("imports a DICOM dataset folder with progress, printing no identifier, and refuses it all when a row is bad", async () => {
+    const reader = await makeUser("READER");
+    const { studyId } = await makeStudy({ readerIds: [reader.id], cases: [] });
+    const cases = await dicomCases("CLI");
+    const broken = await writeDataset(cases, {
+      name: "manifest.csv",
+      text: manifestCsv(cases) + "CLI-X,images/none.dcm,Findings: x.,,,,,,\n",
+    });
+    const refused = await cli("import", studyId, broken);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("line 8 (case CLI-X): file images/none.dcm not found");
+    expect(refused.stderr).toMatch(/nothing was imported/);
+    expect(await db().case.count({ where: { studyId } })).toBe(0);
+
+    const dir = await writeDataset(cases);
+    const done = await cli("import", studyId, dir);
+    expect(done.code).toBe(0);
+    expect(done.stdout).toContain(`imported ${cases.length} cases, 0 already present`);
+    // Progress lines (stderr is not a terminal here, so one line per update).
+    expect(done.stderr).toMatch(new RegExp(`${cases.length}/${cases.length} cases, [\\d.]+/s, 0 problems`));
+    const again = await cli("import", studyId, dir, "--skip-invalid");
+    expect(again.stdout).toContain(`imported 0 cases, ${cases.length} already present`);
+    const output = [refused, done, again].map((r) => r.stdout + r.stderr).join("\n");
+    for (const value of Object.values(PHI)) expect(output).not.toContain(value);
+  });
 });
+
