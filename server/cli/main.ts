@@ -86,6 +86,26 @@ demo
       await seedDemoAndEnqueue((line) => console.log(line));
     });
   });
+demo
+  .command("dataset")
+  .description("write the demo cases as an importable dataset folder (manifest.csv + images)")
+  .argument("<folder>", "where to write it (created if missing)")
+  .option("--cases <n>", "number of cases", "24")
+  .option("--dicom", "write DICOM files with made-up identifiers instead of PNG")
+  .option("--size <px>", "image width and height", "1024")
+  .action(async (folder: string, opts: { cases: string; dicom?: boolean; size: string }) => {
+    const cases = Number.parseInt(opts.cases, 10);
+    const size = Number.parseInt(opts.size, 10);
+    if (!(cases >= 1 && cases <= 5000)) fail("--cases must be between 1 and 5000");
+    if (!(size >= 64 && size <= 4096)) fail("--size must be between 64 and 4096");
+    const { writeDemoDataset } = await import("../demo/dataset");
+    const result = await writeDemoDataset(folder, {
+      cases,
+      format: opts.dicom ? "dicom" : "png",
+      size,
+    });
+    console.log(`wrote ${result.cases} cases and ${result.manifest}`);
+  });
 
 const models = program.command("models").description("the model registry");
 models

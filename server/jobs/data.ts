@@ -11,7 +11,13 @@ const THROUGHPUT_WINDOW_MS = 5 * 60_000;
 export async function getGenerationProgress(db: DbClient, studyId: string) {
   const study = await db.study.findUnique({
     where: { id: studyId },
-    select: { models: { select: { model: { select: { id: true, name: true, version: true } } } } },
+    // Imported (EXTERNAL) models generate nothing; they have no row here.
+    select: {
+      models: {
+        where: { model: { kind: { not: "EXTERNAL" } } },
+        select: { model: { select: { id: true, name: true, version: true } } },
+      },
+    },
   });
   if (!study) throw new AppError("NOT_FOUND", "Study not found");
   const counts = await db.generationJob.groupBy({

@@ -1,4 +1,7 @@
 import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { authenticateWithPassword } from "@/server/auth/mutations";
@@ -117,11 +120,48 @@ describe("npx blindread", () => {
     expect(done.code).toBe(0);
     expect(done.stdout).toContain(`imported ${cases.length} cases, 0 already present`);
     // Progress lines (stderr is not a terminal here, so one line per update).
-    expect(done.stderr).toMatch(new RegExp(`${cases.length}/${cases.length} cases, [\\d.]+/s, 0 problems`));
+    expect(done.stderr).toMatch(
+      new RegExp(`${cases.length}/${cases.length} cases, [\\d.]+/s, 0 problems`),
+    );
     const again = await cli("import", studyId, dir, "--skip-invalid");
     expect(again.stdout).toContain(`imported 0 cases, ${cases.length} already present`);
     const output = [refused, done, again].map((r) => r.stdout + r.stderr).join("\n");
     for (const value of Object.values(PHI)) expect(output).not.toContain(value);
   });
-});
 
+  it("writes the demo dataset, PNG and DICOM, and imports both", async () => {
+    const reader = await makeUser("READER");
+    const dir = await mkdtemp(path.join(os.tmpdir(), "blindread-demo-"));
+    expect(
+      (await cli("demo", "dataset", path.join(dir, "png"), "--cases", "4", "--size", "128")).code,
+    ).toBe(0);
+    const dicom = await cli(
+      "demo",
+      "dataset",
+      path.join(dir, "dicom"),
+      "--cases",
+      "4",
+      "--size",
+      "128",
+      "--dicom",
+    );
+    expect(dicom.stdout).toContain("wrote 4 cases");
+    for (const kind of ["png", "dicom"]) {
+      const { studyId } = await makeStudy({ readerIds: [reader.id], cases: [] });
+      const result = await cli("import", studyId, path.join(dir, kind));
+      expect(result.stdout).toContain("imported 4 cases");
+      const rows = await db().case.findMany({ where: { studyId }, include: { reports: true } });
+      expect(rows).toHaveLength(4);
+      // The demo's sites alternate, and every case has its ground-truth report.
+      expect(new Set(rows.map((r) => r.site))).toEqual(new Set(["North campus", "South campus"]));
+      expect(rows.every((r) => r.reports.some((x) => x.source === "GROUND_TRUTH"))).toBe(true);
+      if (kind === "dicom") {
+        expect(rows.every((r) => r.image16Path !== null)).toBe(true);
+        const text = JSON.stringify(rows);
+        expect(text).not.toContain("DEMO^PATIENT");
+        expect(text).not.toContain("DEMO-MRN");
+      }
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+});

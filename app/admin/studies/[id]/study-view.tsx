@@ -6,6 +6,7 @@ import { StatusBadge } from "@/components/status-badge";
 import { useTRPC } from "@/components/trpc";
 import { ExportsPanel } from "./exports-panel";
 import { GenerationPanel } from "./generation-panel";
+import { ImportPanel } from "./import-panel";
 import { ResultsPanel } from "./results-panel";
 
 export function StudyView({ studyId }: { studyId: string }) {
@@ -80,6 +81,7 @@ export function StudyView({ studyId }: { studyId: string }) {
         </section>
       )}
 
+      {s.status === "DRAFT" && <ImportPanel studyId={studyId} canImport />}
       <GenerationPanel studyId={studyId} canRetry={s.status === "DRAFT"} />
       {s.status !== "DRAFT" && <ResultsPanel studyId={studyId} />}
       {s.status !== "DRAFT" && <ExportsPanel studyId={studyId} />}
