@@ -1,6 +1,10 @@
+import os from "node:os";
+import path from "node:path";
 import { defineConfig } from "@playwright/test";
 
 const port = Number(process.env.E2E_PORT ?? 3107);
+/** Where the import tests put datasets for "import from server" (the server's import root). */
+export const E2E_IMPORT_ROOT = path.join(os.tmpdir(), `blindread-e2e-import-${port}`);
 
 export default defineConfig({
   testDir: "tests/e2e",
@@ -35,7 +39,7 @@ export default defineConfig({
     reuseExistingServer: false,
     stdout: "pipe",
     stderr: "pipe",
-    env: { E2E_PORT: String(port) },
+    env: { E2E_PORT: String(port), BLINDREAD_IMPORT_ROOT: E2E_IMPORT_ROOT },
     gracefulShutdown: { signal: "SIGTERM", timeout: 40_000 },
   },
 });

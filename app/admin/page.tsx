@@ -17,13 +17,22 @@ export default async function AdminHomePage() {
     <main className="mx-auto max-w-5xl p-6">
       <div className="mb-4 flex items-baseline justify-between">
         <h1 className="text-xl font-semibold">Studies</h1>
-        <a href="/admin/models" className="text-sm text-sky-700 hover:underline">
-          Models
-        </a>
+        <div className="flex gap-4 text-sm">
+          <a href="/admin/models" className="text-sky-700 hover:underline">
+            Models
+          </a>
+          <a
+            href="/admin/studies/new"
+            className="rounded-md bg-sky-700 px-3 py-1.5 font-medium text-white hover:bg-sky-800"
+          >
+            New study
+          </a>
+        </div>
       </div>
       {studies.length === 0 ? (
         <p className="rounded-lg border border-dashed border-slate-300 bg-white p-6 text-slate-600">
-          No studies yet. Create the demo with <code>npx blindread demo seed</code>.
+          No studies yet. Create one with New study, or the demo with{" "}
+          <code>npx blindread demo seed</code>.
         </p>
       ) : (
         <DataTable

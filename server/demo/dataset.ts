@@ -77,9 +77,12 @@ export async function writeDemoDataset(
 ): Promise<{ manifest: string; cases: number }> {
   await mkdir(path.join(dir, "images"), { recursive: true });
   const lines = ["case_id,image,report,label,finding_tags,site"];
+  // The same phantoms in both formats, under different case ids so both fit in one study.
+  const prefix = opts.format === "png" ? "DEMO" : "DEMO-DCM";
   for (const [index, f] of demoCaseFindings(opts.cases).entries()) {
-    const caseId = `DEMO-${String(index + 1).padStart(3, "0")}`;
-    const caseSeed = deriveSeed(DEMO_SEED, caseId);
+    const number = String(index + 1).padStart(3, "0");
+    const caseId = `${prefix}-${number}`;
+    const caseSeed = deriveSeed(DEMO_SEED, `DEMO-${number}`);
     const png = await renderPhantom({ seed: caseSeed, findings: f, size: opts.size });
     const file = `images/${caseId}.${opts.format === "png" ? "png" : "dcm"}`;
     await writeFile(

@@ -103,3 +103,20 @@ export async function getStudyDetail(db: DbClient, studyId: string): Promise<Stu
     }),
   };
 }
+
+/** Active readers and the models a worker can serve, for the new-study form. */
+export async function getStudyFormOptions(db: DbClient) {
+  const [readers, models] = await Promise.all([
+    db.user.findMany({
+      where: { role: "READER", isActive: true },
+      orderBy: { email: "asc" },
+      select: { id: true, name: true, email: true },
+    }),
+    db.aiModel.findMany({
+      where: { kind: { not: "EXTERNAL" } },
+      orderBy: [{ name: "asc" }, { version: "asc" }],
+      select: { id: true, name: true, version: true, isDemo: true },
+    }),
+  ]);
+  return { readers, models };
+}

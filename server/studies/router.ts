@@ -1,8 +1,14 @@
 import { z } from "zod";
 import { adminProcedure, router } from "../api/trpc";
-import { getStudyDetail, listStudies } from "./data";
-import { openStudy } from "./mutations";
-import { studyDetailSchema, studyIdInput, studySummarySchema } from "./schema";
+import { getStudyDetail, getStudyFormOptions, listStudies } from "./data";
+import { createStudy, openStudy } from "./mutations";
+import {
+  createStudyInput,
+  studyDetailSchema,
+  studyFormOptionsSchema,
+  studyIdInput,
+  studySummarySchema,
+} from "./schema";
 
 export const studiesRouter = router({
   list: adminProcedure.output(z.array(studySummarySchema)).query(({ ctx }) => listStudies(ctx.db)),
@@ -10,6 +16,23 @@ export const studiesRouter = router({
     .input(studyIdInput)
     .output(studyDetailSchema)
     .query(({ ctx, input }) => getStudyDetail(ctx.db, input.id)),
+  /** Readers and served models to choose from when creating a study. */
+  formOptions: adminProcedure
+    .output(studyFormOptionsSchema)
+    .query(({ ctx }) => getStudyFormOptions(ctx.db)),
+  create: adminProcedure
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/studies",
+        protect: true,
+        tags: ["studies"],
+        summary: "Create a draft study (cases are then added or imported)",
+      },
+    })
+    .input(createStudyInput)
+    .output(z.object({ id: z.string(), seed: z.number().int() }))
+    .mutation(({ ctx, input }) => createStudy(ctx.db, input)),
   open: adminProcedure
     .input(studyIdInput)
     .output(z.object({ opened: z.boolean(), items: z.number().int() }))

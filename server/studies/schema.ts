@@ -82,3 +82,10 @@ export const studyDetailSchema = studySummarySchema.extend({
   ),
 });
 export type StudyDetail = z.infer<typeof studyDetailSchema>;
+
+export const studyFormOptionsSchema = z.object({
+  readers: z.array(z.object({ id: z.string(), name: z.string(), email: z.string() })),
+  models: z.array(
+    z.object({ id: z.string(), name: z.string(), version: z.string(), isDemo: z.boolean() }),
+  ),
+});

@@ -1,0 +1,5 @@
+import { NewStudyForm } from "./new-study-form";
+
+export default function NewStudyPage() {
+  return <NewStudyForm />;
+}
