@@ -1,0 +1,157 @@
+/**
+ * `npm run bench:import [N]`: imports N synthetic DICOM cases (2048 x 2048, 16-bit allocated,
+ * 12 bits stored, identifiers planted) through the real import (manifest checks, hashing,
+ * decode, de-identification, window, 16-bit PNG + 8-bit PNG + thumbnail, storage, one
+ * transaction), and in the same run a bare sharp decode-and-resize of the same pixels at the
+ * same concurrency. Prints cases/s for both, their ratio (target >= 0.5), and peak memory of
+ * the import at N/2 and N cases (flat memory means the two peaks match).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import dicomParser from "dicom-parser";
+import sharp from "sharp";
+import { createScratchDatabase } from "../../server/db/scratch";
+import { buildDicom, syntheticPixels } from "../fixtures/dicom";
+import { manifestCsv, writeDataset, type CaseFile } from "../fixtures/datasets";
+
+const N = Number(process.argv[2] ?? process.env.BENCH_CASES ?? 40);
+const SIZE = 2048;
+const concurrency = os.availableParallelism();
+
+async function makeCases(count: number, offset: number): Promise<CaseFile[]> {
+  const pixels = syntheticPixels(SIZE, SIZE, 12);
+  const cases: CaseFile[] = [];
+  for (let i = 0; i < count; i++) {
+    // A different value in a corner per case, so that no two files hash alike.
+    pixels[0] = offset + i;
+    const bytes = await buildDicom({
+      rows: SIZE,
+      columns: SIZE,
+      pixels,
+      bitsStored: 12,
+      window: { center: 2048, width: 4096 },
+      sopInstance: `1.2.826.0.1.3680043.2.1125.5.${offset + i}`,
+    });
+    cases.push({ caseId: `B-${offset + i}`, file: `images/B-${offset + i}.dcm`, bytes });
+  }
+  return cases;
+}
+
+/** Peak RSS while fn runs, sampled every 20 ms. */
+async function withPeakRss<T>(
+  fn: () => Promise<T>,
+): Promise<{ result: T; peakMb: number; startMb: number }> {
+  const startMb = process.memoryUsage().rss / 1048576;
+  let peak = startMb;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss / 1048576);
+  }, 20);
+  try {
+    const result = await fn();
+    return { result, peakMb: Math.max(peak, process.memoryUsage().rss / 1048576), startMb };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function bare(files: string[]): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < files.length) {
+        const bytes = await readFile(files[next++]!);
+        const ds = dicomParser.parseDicom(new Uint8Array(bytes));
+        const el = ds.elements.x7fe00010!;
+        const raw = new Uint16Array(
+          bytes.buffer.slice(
+            bytes.byteOffset + el.dataOffset,
+            bytes.byteOffset + el.dataOffset + el.length,
+          ),
+        );
+        await sharp(raw, { raw: { width: SIZE, height: SIZE, channels: 1 } })
+          .resize({ width: 256 })
+          .png()
+          .toBuffer();
+      }
+    }),
+  );
+  return files.length / ((performance.now() - started) / 1000);
+}
+
+async function main() {
+  const database = await createScratchDatabase("blindread_bench_import");
+  process.env.DATABASE_URL = database.url;
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "blindread-bench-import-"));
+  process.env.BLINDREAD_STORAGE_DIR = path.join(tmp, "storage");
+  try {
+    const { getDb } = await import("../../server/db/client");
+    const { createUser } = await import("../../server/auth/mutations");
+    const { createStudy } = await import("../../server/studies/mutations");
+    const { runImport } = await import("../../server/ingest/importer");
+    const { openFolder } = await import("../../server/ingest/source");
+    const db = getDb();
+    const reader = await createUser(db, {
+      email: "bench@bench.local",
+      role: "READER",
+      password: "bench password",
+    });
+
+    const half = Math.max(1, Math.floor(N / 2));
+    console.log(`building ${half + N} synthetic ${SIZE}x${SIZE} DICOM files...`);
+    const small = await makeCases(half, 0);
+    const full = await makeCases(N, 100_000);
+    const smallDir = await writeDataset(small, { name: "manifest.csv", text: manifestCsv(small) });
+    const fullDir = await writeDataset(full, { name: "manifest.csv", text: manifestCsv(full) });
+
+    const importRun = async (dir: string) => {
+      const study = await createStudy(db, { name: `bench ${dir}`, readerIds: [reader.id] });
+      const dataset = await openFolder(dir);
+      const started = performance.now();
+      const measured = await withPeakRss(() =>
+        runImport({
+          db,
+          studyId: study.id,
+          dataset,
+          options: { skipInvalid: false, keepOriginals: false },
+        }),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      if (measured.result.status !== "SUCCEEDED")
+        throw new Error(JSON.stringify(measured.result.problems.slice(0, 3)));
+      return {
+        rate: measured.result.imported / seconds,
+        peakMb: measured.peakMb,
+        startMb: measured.startMb,
+      };
+    };
+
+    const warm = await importRun(smallDir); // also warms the codecs and the connection pool
+    const bareRate = await bare(full.map((c) => path.join(fullDir, c.file)));
+    const run = await importRun(fullDir);
+    const rows: [string, string][] = [
+      ["cases", `${N} (and ${half} for the memory comparison)`],
+      ["concurrency", String(concurrency)],
+      ["import, cases/s", run.rate.toFixed(2)],
+      ["bare sharp decode + resize, cases/s", bareRate.toFixed(2)],
+      ["ratio import / bare (target >= 0.5)", (run.rate / bareRate).toFixed(2)],
+      [`peak RSS importing ${half} cases`, `${warm.peakMb.toFixed(0)} MB`],
+      [`peak RSS importing ${N} cases`, `${run.peakMb.toFixed(0)} MB`],
+    ];
+    const width = Math.max(...rows.map((r) => r[0].length));
+    console.log("\nbench:import");
+    for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
+    await db.$disconnect();
+    for (const dir of [smallDir, fullDir]) rmSync(dir, { recursive: true, force: true });
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+    await database.dispose();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
