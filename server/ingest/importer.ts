@@ -45,9 +45,11 @@ interface CheckedRow {
   contentHash: string;
 }
 
+/** What the transaction needs of a prepared row; the image bytes are in the store by then. */
 interface PreparedRow extends CheckedRow {
-  keyPrefix: string;
-  primary: PreparedImage;
+  primary: Pick<PreparedImage, "info" | "deidentification" | "heldReason"> & {
+    displaySha256: string;
+  };
   stored: {
     display: string;
     full16: string | null;
@@ -298,7 +300,18 @@ export async function runImport(params: RunImportParams): Promise<ImportOutcome>
           if (image.original)
             await put(`original${i + 2}.${image.original.extension}`, image.original.bytes);
         }
-        return { ...entry, keyPrefix, primary, stored };
+        // Only what the transaction needs is kept: holding every image until then would make
+        // memory grow with the dataset.
+        return {
+          ...entry,
+          primary: {
+            info: primary.info,
+            deidentification: primary.deidentification,
+            heldReason: primary.heldReason,
+            displaySha256: createHash("sha256").update(primary.display).digest("hex"),
+          },
+          stored,
+        };
       } catch (error) {
         if (!(error instanceof IngestError)) throw error;
         const which =
@@ -376,7 +389,7 @@ export async function runImport(params: RunImportParams): Promise<ImportOutcome>
               studyId,
               externalId: row.caseId,
               imagePath: stored.display,
-              imageSha256: createHash("sha256").update(primary.display).digest("hex"),
+              imageSha256: primary.displaySha256,
               image16Path: stored.full16,
               thumbPath: stored.thumb,
               originalPath: stored.original,

@@ -152,12 +152,18 @@ export function renderDicom(image: DicomImage): RenderedImage {
   }
 
   const display = new Uint8Array(pixels);
-  for (let i = 0; i < pixels; i++) display[i] = lut8[samples[i]!]!;
   let full16: Uint16Array | null = null;
   let window16: RenderedImage["window16"] = null;
-  if (lut16) {
+  if (!lut16) {
+    for (let i = 0; i < pixels; i++) display[i] = lut8[samples[i]!]!;
+  } else {
     full16 = new Uint16Array(pixels);
-    for (let i = 0; i < pixels; i++) full16[i] = lut16[samples[i]!]!;
+    // One pass for both outputs: the image is the largest thing this reads.
+    for (let i = 0; i < pixels; i++) {
+      const raw = samples[i]!;
+      display[i] = lut8[raw]!;
+      full16[i] = lut16[raw]!;
+    }
     const w = given ?? percentile;
     window16 = {
       center: (inverted ? maxM - w.center : w.center - minM) * scale,
