@@ -8,6 +8,15 @@ const nextConfig = {
     "@prisma/adapter-pg",
     "pg",
     "sharp",
+    // DICOM codecs (WebAssembly loaded from their own folders), parsers and the S3 client.
+    "@cornerstonejs/codec-charls",
+    "@cornerstonejs/codec-openjpeg",
+    "jpeg-lossless-decoder-js",
+    "dicom-parser",
+    "dcmjs",
+    "yauzl",
+    "@aws-sdk/client-s3",
+    "@aws-sdk/lib-storage",
   ],
   poweredByHeader: false,
   // `npm test` type-checks the whole project (tsc --noEmit); repeating it here would only

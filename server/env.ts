@@ -13,6 +13,17 @@ const schema = z.object({
   /** Cases in the demo study. */
   BLINDREAD_DEMO_CASES: z.coerce.number().int().min(2).max(500).default(24),
   BLINDREAD_MODEL_DIR: z.string().default("models/demo-cxr"),
+  /** S3-compatible image store: set the bucket to use it instead of BLINDREAD_STORAGE_DIR. */
+  BLINDREAD_S3_BUCKET: z.string().min(3).optional(),
+  BLINDREAD_S3_ENDPOINT: z
+    .string()
+    .url({ message: "must be a URL such as http://minio:9000" })
+    .optional(),
+  BLINDREAD_S3_REGION: z.string().default("us-east-1"),
+  BLINDREAD_S3_ACCESS_KEY_ID: z.string().optional(),
+  BLINDREAD_S3_SECRET_ACCESS_KEY: z.string().optional(),
+  BLINDREAD_S3_FORCE_PATH_STYLE: booleanFlag.default(true),
+  BLINDREAD_S3_PREFIX: z.string().default(""),
   /** Folder whose subfolders and zips admins may import from the web page. */
   BLINDREAD_IMPORT_ROOT: z.string().default(".data/import"),
   /** Largest single file (image or manifest) an import accepts. */

@@ -4,7 +4,8 @@ import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { storageRoot } from "./env";
+import { getEnv, storageRoot } from "./env";
+import { S3ImageStore } from "./storage-s3";
 
 /**
  * Where cases' images live. Keys are relative, slash-separated paths; the local directory is
@@ -87,16 +88,24 @@ export class LocalImageStore implements ImageStore {
 }
 
 let store: ImageStore | undefined;
-let storeFactory: (() => ImageStore) | undefined;
 
-/** Lets the S3 module install itself without this module importing the AWS SDK. */
-export function setImageStoreFactory(factory: () => ImageStore): void {
-  storeFactory = factory;
-  store = undefined;
-}
-
+/** The configured store: an S3-compatible bucket when BLINDREAD_S3_BUCKET is set, else local. */
 export function getImageStore(): ImageStore {
-  store ??= storeFactory ? storeFactory() : new LocalImageStore(storageRoot());
+  if (store) return store;
+  const env = getEnv();
+  if (env.BLINDREAD_S3_BUCKET) {
+    store = new S3ImageStore({
+      bucket: env.BLINDREAD_S3_BUCKET,
+      endpoint: env.BLINDREAD_S3_ENDPOINT,
+      region: env.BLINDREAD_S3_REGION,
+      accessKeyId: env.BLINDREAD_S3_ACCESS_KEY_ID,
+      secretAccessKey: env.BLINDREAD_S3_SECRET_ACCESS_KEY,
+      forcePathStyle: env.BLINDREAD_S3_FORCE_PATH_STYLE,
+      prefix: env.BLINDREAD_S3_PREFIX,
+    });
+  } else {
+    store = new LocalImageStore(storageRoot());
+  }
   return store;
 }
 

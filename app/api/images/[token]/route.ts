@@ -1,13 +1,15 @@
+import { Readable } from "node:stream";
 import { getSessionUserId } from "@/server/auth/request";
 import { getDb } from "@/server/db/client";
 import { getItemImagePath } from "@/server/reading/data";
-import { readStoredFile } from "@/server/storage";
+import { getImageStore, NotFoundError } from "@/server/storage";
 
 export const dynamic = "force-dynamic";
 
 /**
- * An item's image, for the reader it is assigned to. Headers are the same for every
- * item (no ETag, no Last-Modified) so nothing but the pixels differs between them.
+ * An item's image, for the reader it is assigned to, streamed from the image store. Headers
+ * are the same for every item (no ETag, no Last-Modified, no length) so nothing but the
+ * pixels differs between them.
  */
 export async function GET(_req: Request, { params }: { params: Promise<{ token: string }> }) {
   const { token } = await params;
@@ -16,11 +18,12 @@ export async function GET(_req: Request, { params }: { params: Promise<{ token: 
   const imagePath = await getItemImagePath(getDb(), userId, token);
   if (!imagePath) return new Response("Not found", { status: 404 });
   try {
-    const bytes = await readStoredFile(imagePath);
-    return new Response(new Uint8Array(bytes), {
+    const stream = await getImageStore().get(imagePath);
+    return new Response(Readable.toWeb(stream) as ReadableStream, {
       headers: { "Content-Type": "image/png", "Cache-Control": "private, max-age=3600" },
     });
-  } catch {
-    return new Response("Image unavailable", { status: 404 });
+  } catch (error) {
+    if (error instanceof NotFoundError) return new Response("Image unavailable", { status: 404 });
+    throw error;
   }
 }

@@ -1,4 +1,4 @@
-// Declarations for the DICOM codecs, which ship without TypeScript types.
+// Declarations for packages that ship without TypeScript types (DICOM codecs, dcmjs, s3rver).
 
 declare module "jpeg-lossless-decoder-js" {
   export class Decoder {
@@ -85,4 +85,12 @@ declare module "dcmjs" {
     };
   };
   export default dcmjs;
+}
+
+declare module "s3rver" {
+  export default class S3rver {
+    constructor(options: { port: number; address: string; silent?: boolean; directory: string });
+    run(): Promise<{ address: string; port: number }>;
+    close(): Promise<void>;
+  }
 }
