@@ -65,7 +65,11 @@ async function sha256OfFile(file: string): Promise<string> {
   return hash.digest("hex");
 }
 
-/** Runs fn over items with at most `limit` at a time, in order of items. */
+/**
+ * Runs fn over items with at most `limit` at a time, results in order of items. After a
+ * failure no new item starts, and the first error is thrown once every running one has ended
+ * (so that cleaning up after it sees everything that was written).
+ */
 async function mapLimit<T, R>(
   items: readonly T[],
   limit: number,
@@ -73,13 +77,19 @@ async function mapLimit<T, R>(
 ): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
+  let failure: { error: unknown } | null = null;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
+    while (next < items.length && !failure) {
       const index = next++;
-      results[index] = await fn(items[index]!, index);
+      try {
+        results[index] = await fn(items[index]!, index);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   });
   await Promise.all(workers);
+  if (failure) throw (failure as { error: unknown }).error;
   return results;
 }
 
@@ -169,7 +179,8 @@ export async function runImport(params: RunImportParams): Promise<ImportOutcome>
   }
   const manifest = parseManifest(await readFile(dataset.manifest), dataset.format);
   const problems: Problem[] = [...manifest.problems];
-  let processed = 0;
+  // Rows the manifest check already refused count as checked.
+  let processed = manifest.total - manifest.rows.length;
   let lastReport = 0;
   const report = async (force = false) => {
     const now = Date.now();
@@ -307,7 +318,8 @@ export async function runImport(params: RunImportParams): Promise<ImportOutcome>
           primary: {
             info: primary.info,
             deidentification: primary.deidentification,
-            heldReason: primary.heldReason,
+            // Any view that may show identifiers holds the whole case.
+            heldReason: images.find((i) => i.heldReason)?.heldReason ?? null,
             displaySha256: createHash("sha256").update(primary.display).digest("hex"),
           },
           stored,
