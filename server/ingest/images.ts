@@ -104,7 +104,7 @@ async function prepareDicom(
       `the image is ${image.columns}x${image.rows}, more than ${MAX_PIXELS / 1e6} megapixels`,
     );
   }
-  const { record, file } = deidentifyDicom(bytes, studyKey, keep);
+  const { record, file } = deidentifyDicom(bytes, studyKey, keep, image.pixelDataOffset);
   const rendered = renderDicom(image);
   const out = await derivatives(rendered.display, rendered.full16, rendered.width, rendered.height);
   const pseudo = (uid: string | null) => (uid ? pseudonymUid(uid, studyKey) : null);

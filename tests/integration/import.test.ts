@@ -225,6 +225,12 @@ describe("importing a DICOM dataset", () => {
     ]);
     const [row] = await db().case.findMany({ where: { studyId } });
     expect(row!.originalPath).toBeNull();
+    // Only the attributes were read, and the record still says what the profile found.
+    expect(row!.deidentification).toMatchObject({
+      originalKept: false,
+      privateRemoved: 2,
+      tags: expect.arrayContaining(["(0010,0010)", "(0008,0080)"]),
+    });
     expect((await storedFilesOf(studyId)).map((f) => path.basename(f)).sort()).toEqual([
       "display.png",
       "full16.png",

@@ -116,8 +116,11 @@ function markDeidentified(dataset: DicomDataset): void {
   };
 }
 
-function readDict(bytes: Uint8Array, untilPixelData: boolean): DicomDict {
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+function readDict(bytes: Uint8Array, untilPixelData: boolean, headerLength?: number): DicomDict {
+  // dcmjs copies what it is given: when only attributes are needed, give it only them.
+  const end =
+    untilPixelData && headerLength ? Math.min(headerLength, bytes.byteLength) : bytes.byteLength;
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + end);
   try {
     return dcmjs.data.DicomMessage.readFile(
       buffer as ArrayBuffer,
@@ -137,8 +140,10 @@ export function deidentifyDicom(
   bytes: Uint8Array,
   studyKey: string,
   keep: boolean,
+  /** Bytes before the pixel data, when known: all that is read when the file is not kept. */
+  headerLength?: number,
 ): { record: DeidentificationRecord; file: Buffer | null } {
-  const dict = readDict(bytes, !keep);
+  const dict = readDict(bytes, !keep, headerLength);
   const counters: Counters = {
     removed: 0,
     emptied: 0,

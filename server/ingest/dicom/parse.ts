@@ -34,6 +34,8 @@ export interface DicomImage {
   /** Row spacing then column spacing, in mm (PixelSpacing, else ImagerPixelSpacing). */
   pixelSpacing: [number, number] | null;
   burnedInAnnotation: string | null;
+  /** Offset of the pixel data element's value in the file (everything before is attributes). */
+  pixelDataOffset: number;
   /** Source instance UIDs, read only to be replaced by pseudonyms; never stored. */
   instanceUids: { study: string | null; series: string | null; sop: string | null };
   conversionType: string | null;
@@ -261,6 +263,7 @@ export async function readDicomImage(bytes: Uint8Array): Promise<DicomImage> {
     pixelSpacing: pick ? [pick[0]!, pick[1]!] : null,
     burnedInAnnotation: ds.string("x00280301")?.trim().toUpperCase() || null,
     conversionType: ds.string("x00080064")?.trim() || null,
+    pixelDataOffset: ds.elements.x7fe00010?.dataOffset ?? bytes.byteLength,
     instanceUids: {
       study: ds.string("x0020000d")?.trim() || null,
       series: ds.string("x0020000e")?.trim() || null,
