@@ -1,6 +1,7 @@
 import type { DbClient } from "../db/client";
 import { AppError } from "../errors";
 import { normalizeReport } from "../reports/normalize";
+import { RATING_SCALE } from "./scale";
 import type { ReaderItem, ReaderStudy } from "./schema";
 
 /** The URL of an item's image: addressed by the item's opaque token, as the item is. */
@@ -64,8 +65,10 @@ export async function getReaderItem(
     select: {
       token: true,
       position: true,
-      rating: { select: { level: true } },
-      report: { select: { text: true } },
+      rating: { select: { level: true, comment: true, flags: true } },
+      report: {
+        select: { text: true, case: { select: { image16Path: true, imageInfo: true } } },
+      },
     },
   });
   if (!item) throw new AppError("NOT_FOUND", `There is no item ${target} in this reading list`);
@@ -75,21 +78,42 @@ export async function getReaderItem(
     total,
     rated,
     imageUrl: imageUrlForItem(item.token),
+    image16Url: item.report.case.image16Path ? `${imageUrlForItem(item.token)}?depth=16` : null,
+    window16: window16Of(item.report.case.imageInfo),
     report: normalizeReport(item.report.text),
     rating: item.rating?.level ?? null,
+    comment: item.rating?.comment ?? null,
+    flags: item.rating?.flags ?? [],
     canChange: reader.finishedAt === null,
+    scale: RATING_SCALE.map((s) => ({ ...s })),
   };
 }
 
-/** The image of an item, for its own reader only. */
+function window16Of(info: unknown): { center: number; width: number } | null {
+  const w = (info as { window16?: { center?: unknown; width?: unknown } } | null)?.window16;
+  return w && typeof w.center === "number" && typeof w.width === "number"
+    ? { center: w.center, width: w.width }
+    : null;
+}
+
+/** The next unrated item of a reading list, for REST clients; done when none is left. */
+export async function getNextItem(db: DbClient, userId: string, studyToken: string) {
+  const item = await getReaderItem(db, userId, studyToken);
+  const done = item.rated === item.total;
+  return { done, item: done ? null : item };
+}
+
+/** The image of an item (the display image, or the 16-bit one), for its own reader only. */
 export async function getItemImagePath(
   db: DbClient,
   userId: string,
   itemToken: string,
+  depth: 8 | 16 = 8,
 ): Promise<string | null> {
   const item = await db.readingItem.findFirst({
     where: { token: itemToken, studyReader: { userId }, study: { status: "OPEN" } },
-    select: { report: { select: { case: { select: { imagePath: true } } } } },
+    select: { report: { select: { case: { select: { imagePath: true, image16Path: true } } } } },
   });
-  return item?.report.case.imagePath ?? null;
+  const c = item?.report.case;
+  return (depth === 16 ? c?.image16Path : c?.imagePath) ?? null;
 }

@@ -1,7 +1,10 @@
-import type { Prisma, RatingLevel } from "@prisma/client";
+import type { Prisma } from "@prisma/client";
 import { isUniqueViolation, type Db } from "../db/client";
 import { AppError } from "../errors";
 import { rateItemInput } from "./schema";
+import type { z } from "zod";
+
+type RateItemInput = z.infer<typeof rateItemInput>;
 
 /**
  * Records (or changes) a reader's rating of one of their own items. One row per item,
@@ -18,11 +21,17 @@ export async function rateItem(db: Db, userId: string, input: unknown) {
   }
 }
 
-async function saveRating(
-  db: Db,
-  userId: string,
-  { itemToken, level, activeMs }: { itemToken: string; level: RatingLevel; activeMs?: number },
-) {
+async function counts(tx: Prisma.TransactionClient, studyReaderId: string) {
+  // Sequential: a transaction is one connection, which runs one query at a time.
+  const rated = await tx.readingItem.count({
+    where: { studyReaderId, rating: { isNot: null } },
+  });
+  const total = await tx.readingItem.count({ where: { studyReaderId } });
+  return { rated, total };
+}
+
+async function saveRating(db: Db, userId: string, input: RateItemInput) {
+  const { itemToken, level, activeMs, idempotencyKey, comment, flags } = input;
   return db.$transaction(async (tx) => {
     const item = await tx.readingItem.findFirst({
       where: { token: itemToken, studyReader: { userId }, study: { status: "OPEN" } },
@@ -35,6 +44,14 @@ async function saveRating(
     if (!item) throw new AppError("NOT_FOUND", "This item is not in your reading list");
     // Row lock shared with finishReading: a rating and a finish never interleave.
     await lockStudyReader(tx, item.studyReaderId);
+    if (idempotencyKey) {
+      // A key seen before is a resend (a retry, or a queued offline save): answer, change nothing.
+      const inserted = await tx.$queryRaw<{ key: string }[]>`
+        INSERT INTO rating_requests (item_id, key) VALUES (${item.id}, ${idempotencyKey})
+        ON CONFLICT DO NOTHING RETURNING key`;
+      if (inserted.length === 0)
+        return { ...(await counts(tx, item.studyReaderId)), replayed: true };
+    }
     const reader = await tx.studyReader.findUniqueOrThrow({
       where: { id: item.studyReaderId },
       select: { finishedAt: true },
@@ -46,17 +63,16 @@ async function saveRating(
     // retried request cannot count the same seconds twice.
     const previous = item.rating?.activeMs ?? null;
     const time = activeMs === undefined ? previous : Math.max(previous ?? 0, activeMs);
+    const details = {
+      ...(comment !== undefined ? { comment: comment || null } : {}),
+      ...(flags !== undefined ? { flags } : {}),
+    };
     await tx.rating.upsert({
       where: { itemId: item.id },
-      create: { itemId: item.id, level, activeMs: time },
-      update: { level, activeMs: time },
+      create: { itemId: item.id, level, activeMs: time, ...details },
+      update: { level, activeMs: time, ...details },
     });
-    // Sequential: a transaction is one connection, which runs one query at a time.
-    const rated = await tx.readingItem.count({
-      where: { studyReaderId: item.studyReaderId, rating: { isNot: null } },
-    });
-    const total = await tx.readingItem.count({ where: { studyReaderId: item.studyReaderId } });
-    return { rated, total };
+    return { ...(await counts(tx, item.studyReaderId)), replayed: false };
   });
 }
 

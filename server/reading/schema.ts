@@ -21,16 +21,36 @@ export const readerStudySchema = z.object({
 });
 export type ReaderStudy = z.infer<typeof readerStudySchema>;
 
+export const scaleSchema = z.array(
+  z.object({
+    level: ratingLevelSchema,
+    key: z.string(),
+    label: z.string(),
+    anchor: z.string(),
+  }),
+);
+
 export const readerItemSchema = z.object({
   itemToken: z.string(),
   position: z.number().int(),
   total: z.number().int(),
   rated: z.number().int(),
+  /** The display image (8-bit PNG), addressed by the item's token. */
   imageUrl: z.string(),
+  /**
+   * The 16-bit PNG for windowing, same address with ?depth=16, or null. It depends on the
+   * case's image only, so both reports of one image answer alike.
+   */
+  image16Url: z.string().nullable(),
+  /** Default window of the 16-bit image, in its units. */
+  window16: z.object({ center: z.number(), width: z.number() }).nullable(),
   report: z.string(),
   rating: ratingLevelSchema.nullable(),
+  comment: z.string().nullable(),
+  flags: z.array(z.string()),
   /** False once the reader has finished: ratings are then final. */
   canChange: z.boolean(),
+  scale: scaleSchema,
 });
 export type ReaderItem = z.infer<typeof readerItemSchema>;
 
@@ -40,9 +60,26 @@ export const getItemInput = z.object({
   position: z.number().int().min(1).optional(),
 });
 
+/** Made by the client per save (a UUID): the same key sent twice is applied once. */
+export const idempotencyKeySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{8,64}$/, { message: "idempotencyKey: 8-64 letters, digits, - or _" });
+
+export const ERROR_FLAGS = [
+  "omission",
+  "false_finding",
+  "wrong_location",
+  "wrong_severity",
+  "other",
+] as const;
+
 export const rateItemInput = z.object({
   itemToken: opaqueToken,
   level: ratingLevelSchema,
+  idempotencyKey: idempotencyKeySchema.optional(),
+  comment: z.string().trim().max(2000).optional(),
+  /** Error categories the reader saw in the report. */
+  flags: z.array(z.enum(ERROR_FLAGS)).max(ERROR_FLAGS.length).optional(),
   /** Active (not idle) time on the item so far in this page session, milliseconds. */
   activeMs: z
     .number()
@@ -52,7 +89,25 @@ export const rateItemInput = z.object({
     .optional(),
 });
 
-export const rateItemOutput = z.object({ rated: z.number().int(), total: z.number().int() });
+export const rateItemOutput = z.object({
+  rated: z.number().int(),
+  total: z.number().int(),
+  /** True when this idempotency key had been applied already; nothing changed now. */
+  replayed: z.boolean(),
+});
+
+/** REST: the next item to rate in a reading list (the study token names the list). */
+export const nextItemInput = z.object({ studyId: opaqueToken });
+export const nextItemSchema = z.object({
+  done: z.boolean(),
+  item: readerItemSchema.nullable(),
+});
+
+/** REST: a rating sent to /reading/items/{token}/rating. */
+export const putRatingInput = rateItemInput.omit({ itemToken: true }).extend({
+  token: opaqueToken,
+  idempotencyKey: idempotencyKeySchema,
+});
 
 export const studyTokenInput = z.object({ studyToken: opaqueToken });
 export const finishOutput = z.object({ finished: z.boolean() });

@@ -1,6 +1,9 @@
 import { TRPCError } from "@trpc/server";
 import { beforeAll, describe, expect, it } from "vitest";
+import { GET as imageRoute } from "@/app/api/images/[token]/route";
+import { GET as restHandler } from "@/app/api/v1/[...path]/route";
 import { createCaller } from "@/server/api/root";
+import { createApiToken } from "@/server/auth/mutations";
 import { createInnerContext } from "@/server/api/trpc";
 import { orderReadingItems } from "@/server/studies/assignment";
 import { db, makeUser, openedStudy, readAll } from "./helpers";
@@ -62,15 +65,21 @@ describe("blinded reading", () => {
       })
     ).flatMap((r) => [r.id, r.caseId]);
     for (const item of items) {
+      // The whole contract of what a reader's browser may receive (server/reading/schema.ts).
       expect(Object.keys(item).sort()).toEqual([
         "canChange",
+        "comment",
+        "flags",
+        "image16Url",
         "imageUrl",
         "itemToken",
         "position",
         "rated",
         "rating",
         "report",
+        "scale",
         "total",
+        "window16",
       ]);
       const json = JSON.stringify(item);
       for (const forbidden of [
@@ -240,5 +249,105 @@ describe("results", () => {
     const item = await as(reader.id).reading.get({ studyToken: list.studyToken, position: 1 });
     expect(item.canChange).toBe(false);
     expect(item.rating).toBe("A");
+  });
+});
+
+describe("idempotent saves, comments and flags, and reading over REST", () => {
+  let study: Awaited<ReturnType<typeof openedStudy>>;
+  beforeAll(async () => {
+    study = await openedStudy(1, 3);
+  });
+
+  it("applies a save once per idempotency key, so a late resend cannot undo a newer rating", async () => {
+    const reader = study.readers[0]!;
+    const { items } = await readAll(reader.id);
+    const itemToken = items[0]!.itemToken;
+    const first = await as(reader.id).reading.rate({
+      itemToken,
+      level: "A",
+      idempotencyKey: "key-first-0001",
+    });
+    expect(first.replayed).toBe(false);
+    await as(reader.id).reading.rate({ itemToken, level: "C", idempotencyKey: "key-second-0002" });
+    // The first save arrives again (an offline queue resending): it changes nothing.
+    const resend = await as(reader.id).reading.rate({
+      itemToken,
+      level: "A",
+      idempotencyKey: "key-first-0001",
+    });
+    expect(resend.replayed).toBe(true);
+    const row = await db().rating.findFirstOrThrow({ where: { item: { token: itemToken } } });
+    expect(row.level).toBe("C");
+    expect(await db().ratingRequest.count({ where: { item: { token: itemToken } } })).toBe(2);
+  });
+
+  it("stores a comment and error flags, and returns them to their reader only", async () => {
+    const reader = study.readers[0]!;
+    const { items } = await readAll(reader.id);
+    const itemToken = items[1]!.itemToken;
+    await as(reader.id).reading.rate({
+      itemToken,
+      level: "C",
+      comment: "Effusion size understated.",
+      flags: ["wrong_severity"],
+    });
+    const again = await as(reader.id).reading.get({
+      studyToken: (await as(reader.id).reading.list())[0]!.studyToken,
+      position: 2,
+    });
+    expect(again).toMatchObject({
+      rating: "C",
+      comment: "Effusion size understated.",
+      flags: ["wrong_severity"],
+    });
+    await expect(
+      as(reader.id).reading.rate({ itemToken, level: "C", flags: ["made_up" as "other"] }),
+    ).rejects.toThrow();
+  });
+
+  it("serves the next item and takes ratings over REST with an API token", async () => {
+    const reader = study.readers[0]!;
+    const { token } = await createApiToken(db(), { email: reader.email });
+    const [list] = await as(reader.id).reading.list();
+    const call = (method: string, path: string, body?: unknown) =>
+      restHandler(
+        new Request(`http://127.0.0.1/api/v1${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        }),
+      );
+    let rated = 0;
+    for (;;) {
+      const res = await call("GET", `/reading/${list!.studyToken}/next`);
+      expect(res.status).toBe(200);
+      const next = (await res.json()) as {
+        done: boolean;
+        item: { itemToken: string; report: string; scale: unknown[]; imageUrl: string } | null;
+      };
+      if (next.done) break;
+      expect(next.item!.scale).toHaveLength(4);
+      // The image answers the same token for an API client.
+      const image = await imageRoute(
+        new Request(`http://127.0.0.1${next.item!.imageUrl}`, {
+          headers: { authorization: `Bearer ${token}` },
+        }),
+        { params: Promise.resolve({ token: next.item!.itemToken }) },
+      );
+      expect(image.status).toBe(200);
+      const put = await call("PUT", `/reading/items/${next.item!.itemToken}/rating`, {
+        level: "B",
+        idempotencyKey: `rest-${rated}-abcdef`,
+      });
+      expect(put.status).toBe(200);
+      rated++;
+      expect(rated).toBeLessThanOrEqual(6);
+    }
+    // Two items were rated by the earlier tests; the rest by this loop.
+    expect(rated).toBe(4);
+    const missingKey = await call("PUT", `/reading/items/${list!.studyToken}/rating`, {
+      level: "B",
+    });
+    expect(missingKey.status).toBe(400);
   });
 });
