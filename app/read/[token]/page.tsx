@@ -11,8 +11,8 @@ export default async function ReadPage({ params }: { params: Promise<{ token: st
   if (!user) redirect("/signin");
   if (user.role !== "READER") redirect("/");
   return (
-    <div className="flex h-screen flex-col">
-      <TopBar user={user} title="Reading" />
+    <div className="flex h-screen flex-col bg-slate-950">
+      <TopBar user={user} title="Reading" dark />
       <Reader studyToken={token} />
     </div>
   );

@@ -1,12 +1,24 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { TRPCClientError } from "@trpc/client";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { useTRPC } from "@/components/trpc";
+import { useTRPC, useTRPCClient } from "@/components/trpc";
 import { useActiveTime } from "@/components/use-active-time";
-import { RATING_SCALE, type RatingLevelValue } from "@/server/reading/scale";
+import { ERROR_FLAGS } from "@/server/reading/schema";
+import {
+  listPending,
+  newIdempotencyKey,
+  putPending,
+  removePending,
+  type PendingRating,
+} from "./pending-ratings";
+import { Viewer, WINDOW_PRESETS } from "./viewer";
 
-const KEY_TO_LEVEL: Record<string, RatingLevelValue> = {
+type Level = "A" | "B" | "C" | "D";
+type Flag = (typeof ERROR_FLAGS)[number];
+
+const KEY_TO_LEVEL: Record<string, Level> = {
   "1": "A",
   "2": "B",
   "3": "C",
@@ -17,61 +29,137 @@ const KEY_TO_LEVEL: Record<string, RatingLevelValue> = {
   d: "D",
 };
 
+const FLAG_LABELS: Record<Flag, string> = {
+  omission: "Omission",
+  false_finding: "False finding",
+  wrong_location: "Wrong location",
+  wrong_severity: "Wrong severity or size",
+  other: "Other",
+};
+
+/** No answer at all (the request never reached the server), as opposed to a refusal. */
+function isNetworkFailure(error: unknown): boolean {
+  return !(error instanceof TRPCClientError) || !error.data?.httpStatus;
+}
+
 export function Reader({ studyToken }: { studyToken: string }) {
   const trpc = useTRPC();
+  const client = useTRPCClient();
   const queryClient = useQueryClient();
   const [position, setPosition] = useState<number | undefined>(undefined);
-  const [selected, setSelected] = useState<RatingLevelValue | null>(null);
+  const [selected, setSelected] = useState<Level | null>(null);
+  const [comment, setComment] = useState("");
+  const [flags, setFlags] = useState<Flag[]>([]);
   const [showHelp, setShowHelp] = useState(false);
+  const [pending, setPending] = useState(0);
+  const [offline, setOffline] = useState(false);
+  const [refused, setRefused] = useState<string | null>(null);
+  const [ready, setReady] = useState(false);
+  const flushing = useRef(false);
 
-  const itemQuery = useQuery(trpc.reading.get.queryOptions({ studyToken, position }));
+  // Saves still waiting from an earlier visit go first, so the list resumes where it really is.
+  const flush = useCallback(async () => {
+    if (flushing.current) return;
+    flushing.current = true;
+    let sent = 0;
+    try {
+      for (const r of await listPending(studyToken)) {
+        try {
+          await client.reading.rate.mutate({
+            itemToken: r.itemToken,
+            level: r.level,
+            activeMs: r.activeMs,
+            comment: r.comment,
+            flags: r.flags,
+            idempotencyKey: r.idempotencyKey,
+          });
+          await removePending(r.itemToken, r.idempotencyKey);
+          sent++;
+          setOffline(false);
+        } catch (error) {
+          if (isNetworkFailure(error)) {
+            setOffline(true);
+            break;
+          }
+          // The server refused it (e.g. the study was finished or closed): keeping it would retry forever.
+          await removePending(r.itemToken, r.idempotencyKey);
+          setRefused(`A rating was not saved: ${(error as Error).message}`);
+        }
+      }
+    } catch {
+      setOffline(true);
+    } finally {
+      flushing.current = false;
+      setPending((await listPending(studyToken).catch(() => [])).length);
+      if (sent > 0) await queryClient.invalidateQueries({ queryKey: trpc.reading.get.pathKey() });
+    }
+  }, [client, queryClient, studyToken, trpc]);
+
+  useEffect(() => {
+    void flush().finally(() => setReady(true));
+    const onOnline = () => void flush();
+    window.addEventListener("online", onOnline);
+    const timer = setInterval(() => void flush(), 5_000);
+    return () => {
+      window.removeEventListener("online", onOnline);
+      clearInterval(timer);
+    };
+  }, [flush]);
+
+  const itemQuery = useQuery({
+    ...trpc.reading.get.queryOptions({ studyToken, position }),
+    enabled: ready,
+  });
   const item = itemQuery.data;
   const activeTimeOf = useActiveTime(item?.itemToken);
 
   useEffect(() => {
     setSelected(item?.rating ?? null);
-  }, [item?.itemToken, item?.rating]);
+    setComment(item?.comment ?? "");
+    setFlags((item?.flags ?? []) as Flag[]);
+  }, [item?.itemToken, item?.rating, item?.comment, item?.flags]);
 
-  // The next item's report and image are fetched ahead, so moving on paints at once.
+  // The next item's report and images are fetched ahead, so moving on paints at once.
   const hasNext = item !== undefined && item.position < item.total;
   const nextQuery = useQuery({
     ...trpc.reading.get.queryOptions({ studyToken, position: (item?.position ?? 0) + 1 }),
     enabled: hasNext,
   });
-  const nextImage = hasNext ? nextQuery.data?.imageUrl : undefined;
+  const next = hasNext ? nextQuery.data : undefined;
   useEffect(() => {
-    if (nextImage) new Image().src = nextImage;
-  }, [nextImage]);
+    if (!next) return;
+    const image = new Image();
+    image.src = next.imageUrl;
+    void image.decode().catch(() => undefined);
+    if (next.image16Url)
+      void fetch(next.image16Url, { credentials: "same-origin" }).catch(() => undefined);
+  }, [next]);
 
-  // Where the reader is now: a save that completes after they moved on must not move them.
-  const shownToken = useRef<string | undefined>(undefined);
-  shownToken.current = item?.itemToken;
-
-  const rate = useMutation(
-    trpc.reading.rate.mutationOptions({
-      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.reading.get.pathKey() }),
-    }),
-  );
-  const finish = useMutation(
-    trpc.reading.finish.mutationOptions({
-      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.reading.get.pathKey() }),
-    }),
-  );
-
-  const save = useCallback(() => {
-    if (!item || !selected || !item.canChange || rate.isPending) return;
-    const { itemToken, position: ratedPosition, total } = item;
-    rate.mutate(
-      { itemToken, level: selected, activeMs: activeTimeOf(itemToken) },
-      {
-        onSuccess: (result) => {
-          if (shownToken.current !== itemToken) return;
-          if (ratedPosition < total) setPosition(ratedPosition + 1);
-          else if (result.rated < result.total) setPosition(undefined);
-        },
-      },
-    );
-  }, [item, selected, rate, activeTimeOf]);
+  const save = useCallback(async () => {
+    if (!item || !selected || !item.canChange) return;
+    const record: PendingRating = {
+      itemToken: item.itemToken,
+      studyToken,
+      level: selected,
+      activeMs: activeTimeOf(item.itemToken),
+      comment,
+      flags,
+      idempotencyKey: newIdempotencyKey(),
+      savedAt: Date.now(),
+    };
+    // Written to the browser's store first: from here on the rating survives a dropped
+    // connection or a closed tab, and the reader moves on without waiting for the network.
+    await putPending(record);
+    queryClient.setQueryData(trpc.reading.get.queryKey({ studyToken, position: item.position }), {
+      ...item,
+      rating: selected,
+      comment,
+      flags,
+    });
+    setPending((await listPending(studyToken)).length);
+    if (item.position < item.total) setPosition(item.position + 1);
+    void flush();
+  }, [item, selected, comment, flags, studyToken, activeTimeOf, queryClient, trpc, flush]);
 
   const go = useCallback(
     (delta: number) => {
@@ -84,6 +172,8 @@ export function Reader({ studyToken }: { studyToken: string }) {
 
   useEffect(() => {
     function onKey(event: KeyboardEvent) {
+      const target = event.target as HTMLElement | null;
+      if (target?.closest("input, textarea, select")) return;
       if (event.ctrlKey || event.metaKey || event.altKey) return;
       const key = event.key.toLowerCase();
       if (key === "?") {
@@ -93,8 +183,7 @@ export function Reader({ studyToken }: { studyToken: string }) {
       } else if (KEY_TO_LEVEL[key] && item?.canChange) {
         setSelected(KEY_TO_LEVEL[key]);
       } else if (key === "enter") {
-        event.preventDefault();
-        save();
+        void save();
       } else if (key === "arrowright") {
         go(1);
       } else if (key === "arrowleft") {
@@ -110,141 +199,198 @@ export function Reader({ studyToken }: { studyToken: string }) {
 
   if (itemQuery.isError) {
     return (
-      <main className="p-6">
-        <p role="alert" className="rounded-md bg-red-50 p-4 text-red-700">
+      <main className="flex-1 bg-slate-950 p-6 text-slate-100">
+        <p role="alert" className="rounded-md bg-red-950 p-4 text-red-200">
           {itemQuery.error.message}
         </p>
-        <a href="/read" className="mt-4 inline-block text-sky-700 underline">
+        <a href="/read" className="mt-4 inline-block text-sky-300 underline">
           Back to your reading lists
         </a>
       </main>
     );
   }
-  if (!item) return <main className="p-6 text-slate-500">Loading...</main>;
+  if (!item) {
+    return (
+      <main className="flex-1 bg-slate-950 p-6 text-slate-400">
+        {offline ? "Waiting for the connection..." : "Loading..."}
+      </main>
+    );
+  }
 
-  const allRated = item.rated === item.total;
+  const allRated = item.rated === item.total && pending === 0;
   return (
-    <main className="flex min-h-0 flex-1">
-      <section className="flex min-w-0 flex-1 items-center justify-center bg-black">
-        <img
-          key={item.imageUrl}
-          src={item.imageUrl}
+    <main className="flex min-h-0 flex-1 bg-slate-950 text-slate-100">
+      <section className="min-w-0 flex-1">
+        <Viewer
+          key={item.itemToken}
+          imageUrl={item.imageUrl}
+          image16Url={item.image16Url}
+          window16={item.window16}
           alt={`Chest radiograph, item ${item.position}`}
-          className="max-h-full max-w-full object-contain"
-          draggable={false}
         />
       </section>
-      <aside className="flex w-[28rem] flex-col border-l border-slate-200 bg-white">
-        <div className="border-b border-slate-200 px-5 py-3">
+      <aside className="flex w-[28rem] flex-col border-l border-slate-800 bg-slate-900">
+        <div className="border-b border-slate-800 px-5 py-3">
           <div className="flex items-center justify-between text-sm">
             <span data-testid="progress" className="font-medium">
               {item.position} of {item.total}
             </span>
-            <span className="text-slate-500">
+            <span className="text-slate-400">
               {item.rated} rated{!item.canChange ? " · finished" : ""}
             </span>
           </div>
-          <div className="mt-2 h-1.5 overflow-hidden rounded bg-slate-100">
+          <div className="mt-2 h-1.5 overflow-hidden rounded bg-slate-800">
             <div
-              className="h-full bg-sky-600"
+              className="h-full bg-sky-500"
               style={{ width: `${(100 * item.rated) / item.total}%` }}
             />
           </div>
+          {(offline || pending > 0) && (
+            <p
+              role="status"
+              data-testid="sync-status"
+              className={`mt-2 rounded px-2 py-1 text-xs ${offline ? "bg-amber-900 text-amber-100" : "bg-slate-800 text-slate-300"}`}
+            >
+              {offline
+                ? `Offline: ${pending} rating${pending === 1 ? "" : "s"} kept in this browser, sent when the connection is back.`
+                : `Sending ${pending} rating${pending === 1 ? "" : "s"}...`}
+            </p>
+          )}
+          {refused && (
+            <p role="alert" className="mt-2 text-xs text-red-300">
+              {refused}
+            </p>
+          )}
         </div>
         <div className="flex-1 overflow-y-auto px-5 py-4">
-          <h2 className="mb-2 text-xs font-semibold tracking-wide text-slate-500 uppercase">
+          <h2 className="mb-2 text-xs font-semibold tracking-wide text-slate-400 uppercase">
             Report
           </h2>
-          <div data-testid="report" className="leading-relaxed whitespace-pre-line">
+          <div data-testid="report" className="leading-relaxed whitespace-pre-line text-slate-100">
             {item.report}
           </div>
         </div>
-        <div className="border-t border-slate-200 px-5 py-4">
+        <div className="border-t border-slate-800 px-5 py-4">
           <div className="mb-2 flex items-center justify-between">
-            <h2 className="text-xs font-semibold tracking-wide text-slate-500 uppercase">
+            <h2 className="text-xs font-semibold tracking-wide text-slate-400 uppercase">
               Acceptability
             </h2>
             <button
               type="button"
               onClick={() => setShowHelp((v) => !v)}
-              className="text-xs text-sky-700"
+              className="text-xs text-sky-300"
             >
-              Scale definitions (?)
+              Scale definitions and keys (?)
             </button>
           </div>
           <div role="radiogroup" aria-label="Acceptability" className="space-y-1.5">
-            {RATING_SCALE.map((s) => (
+            {item.scale.map((s) => (
               <button
                 key={s.level}
                 type="button"
                 role="radio"
                 aria-checked={selected === s.level}
+                aria-label={`${s.level}: ${s.label}`}
                 disabled={!item.canChange}
                 onClick={() => setSelected(s.level)}
                 className={`flex w-full items-center gap-3 rounded-md border px-3 py-2 text-left text-sm ${
                   selected === s.level
-                    ? "border-sky-700 bg-sky-50 ring-1 ring-sky-700"
-                    : "border-slate-300 hover:bg-slate-50"
+                    ? "border-sky-400 bg-sky-950 ring-1 ring-sky-400"
+                    : "border-slate-700 hover:bg-slate-800"
                 } disabled:opacity-60`}
               >
                 <span className="w-5 font-semibold">{s.level}</span>
                 <span className="flex-1">{s.label}</span>
-                <kbd className="rounded border border-slate-300 px-1.5 text-xs text-slate-500">
+                <kbd className="rounded border border-slate-600 px-1.5 text-xs text-slate-400">
                   {s.key}
                 </kbd>
               </button>
             ))}
           </div>
-          {rate.isError && (
-            <p role="alert" className="mt-2 text-sm text-red-700">
-              Not saved: {rate.error.message}
-            </p>
-          )}
+          <details className="mt-3 text-sm">
+            <summary className="cursor-pointer text-slate-300">
+              Error flags and comment
+              {flags.length + (comment ? 1 : 0) > 0 ? ` (${flags.length + (comment ? 1 : 0)})` : ""}
+            </summary>
+            <fieldset className="mt-2 grid grid-cols-2 gap-1" disabled={!item.canChange}>
+              <legend className="sr-only">Error flags</legend>
+              {ERROR_FLAGS.map((f) => (
+                <label key={f} className="flex items-center gap-2">
+                  <input
+                    type="checkbox"
+                    checked={flags.includes(f)}
+                    onChange={() =>
+                      setFlags((v) => (v.includes(f) ? v.filter((x) => x !== f) : [...v, f]))
+                    }
+                  />
+                  {FLAG_LABELS[f]}
+                </label>
+              ))}
+            </fieldset>
+            <label className="mt-2 block">
+              <span className="sr-only">Comment</span>
+              <textarea
+                value={comment}
+                onChange={(e) => setComment(e.target.value)}
+                maxLength={2000}
+                rows={2}
+                disabled={!item.canChange}
+                placeholder="Comment (optional)"
+                className="w-full rounded border border-slate-700 bg-slate-950 px-2 py-1 text-slate-100"
+              />
+            </label>
+          </details>
           <div className="mt-3 flex gap-2">
             <button
               type="button"
               onClick={() => go(-1)}
               disabled={item.position <= 1}
-              className="rounded-md border border-slate-300 px-3 py-2 text-sm disabled:opacity-40"
+              className="rounded-md border border-slate-700 px-3 py-2 text-sm disabled:opacity-40"
               aria-label="Previous item"
             >
               ←
             </button>
             <button
               type="button"
-              onClick={save}
-              disabled={!selected || !item.canChange || rate.isPending}
-              className="flex-1 rounded-md bg-sky-700 px-4 py-2 text-sm font-medium text-white hover:bg-sky-800 disabled:opacity-50"
+              onClick={() => void save()}
+              disabled={!selected || !item.canChange}
+              className="flex-1 rounded-md bg-sky-600 px-4 py-2 text-sm font-medium text-white hover:bg-sky-500 disabled:opacity-50"
             >
-              {rate.isPending ? "Saving..." : "Save and next (Enter)"}
+              Save and next (Enter)
             </button>
             <button
               type="button"
               onClick={() => go(1)}
               disabled={item.position >= item.total}
-              className="rounded-md border border-slate-300 px-3 py-2 text-sm disabled:opacity-40"
+              className="rounded-md border border-slate-700 px-3 py-2 text-sm disabled:opacity-40"
               aria-label="Next item"
             >
               →
             </button>
           </div>
           {allRated && item.canChange && (
-            <div className="mt-3 rounded-md bg-emerald-50 p-3 text-sm text-emerald-900">
+            <div className="mt-3 rounded-md bg-emerald-950 p-3 text-sm text-emerald-100">
               <p>All {item.total} items are rated. You can still go back and change ratings.</p>
               <button
                 type="button"
-                onClick={() => finish.mutate({ studyToken })}
-                disabled={finish.isPending}
-                className="mt-2 rounded-md bg-emerald-700 px-4 py-1.5 font-medium text-white hover:bg-emerald-800"
+                onClick={() =>
+                  void client.reading.finish
+                    .mutate({ studyToken })
+                    .then(() =>
+                      queryClient.invalidateQueries({ queryKey: trpc.reading.get.pathKey() }),
+                    )
+                    .catch((e: Error) => setRefused(e.message))
+                }
+                className="mt-2 rounded-md bg-emerald-600 px-4 py-1.5 font-medium text-white hover:bg-emerald-500"
               >
                 Finish study
               </button>
             </div>
           )}
           {!item.canChange && (
-            <p className="mt-3 rounded-md bg-slate-100 p-3 text-sm text-slate-700">
+            <p className="mt-3 rounded-md bg-slate-800 p-3 text-sm text-slate-200">
               You have finished this study. Thank you; your ratings are final.{" "}
-              <a href="/read" className="text-sky-700 underline">
+              <a href="/read" className="text-sky-300 underline">
                 Back to your lists
               </a>
             </p>
@@ -255,27 +401,30 @@ export function Reader({ studyToken }: { studyToken: string }) {
         <div
           role="dialog"
           aria-label="Rating scale"
-          className="fixed inset-0 z-10 flex items-center justify-center bg-black/50"
+          className="fixed inset-0 z-10 flex items-center justify-center bg-black/70"
           onClick={() => setShowHelp(false)}
         >
-          <div className="max-w-lg rounded-lg bg-white p-6 shadow-xl">
+          <div className="max-w-lg rounded-lg bg-slate-900 p-6 text-slate-100 shadow-xl">
             <h2 className="mb-3 text-lg font-semibold">Acceptability scale</h2>
-            <p className="mb-3 text-sm text-slate-600">
+            <p className="mb-3 text-sm text-slate-300">
               Centred on referable abnormalities: findings that need further examination,
               consultation or follow-up.
             </p>
             <dl className="space-y-2 text-sm">
-              {RATING_SCALE.map((s) => (
+              {item.scale.map((s) => (
                 <div key={s.level}>
                   <dt className="font-semibold">
                     {s.level} ({s.key}) · {s.label}
                   </dt>
-                  <dd className="text-slate-600">{s.anchor}</dd>
+                  <dd className="text-slate-300">{s.anchor}</dd>
                 </div>
               ))}
             </dl>
-            <p className="mt-4 text-xs text-slate-500">
-              Keys: 1-4 or A-D select · Enter saves and moves on · ← → move · ? toggles this help
+            <p className="mt-4 text-xs text-slate-400">
+              Rating: 1-4 or A-D select · Enter saves and moves on · ← → move · ? toggles this help.
+              Image: wheel or + − zoom · drag pans · right-drag windows · 5-9 presets (
+              {WINDOW_PRESETS.map((p) => `${p.key} ${p.label}`).join(", ")}) · i inverts · space
+              resets.
             </p>
           </div>
         </div>
