@@ -161,6 +161,17 @@ export function Reader({ studyToken }: { studyToken: string }) {
     void flush();
   }, [item, selected, comment, flags, studyToken, activeTimeOf, queryClient, trpc, flush]);
 
+  const allRatedRef = useRef(false);
+  allRatedRef.current = !!item && item.rated === item.total && pending === 0 && item.canChange;
+  const finish = useCallback(async () => {
+    try {
+      await client.reading.finish.mutate({ studyToken });
+      await queryClient.invalidateQueries({ queryKey: trpc.reading.get.pathKey() });
+    } catch (error) {
+      setRefused((error as Error).message);
+    }
+  }, [client, queryClient, studyToken, trpc]);
+
   const go = useCallback(
     (delta: number) => {
       if (!item) return;
@@ -182,6 +193,8 @@ export function Reader({ studyToken }: { studyToken: string }) {
         setShowHelp(false);
       } else if (KEY_TO_LEVEL[key] && item?.canChange) {
         setSelected(KEY_TO_LEVEL[key]);
+      } else if (key === "enter" && event.shiftKey) {
+        if (allRatedRef.current) void finish();
       } else if (key === "enter") {
         void save();
       } else if (key === "arrowright") {
@@ -195,7 +208,7 @@ export function Reader({ studyToken }: { studyToken: string }) {
     }
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [item, save, go]);
+  }, [item, save, go, finish]);
 
   if (itemQuery.isError) {
     return (
@@ -373,17 +386,10 @@ export function Reader({ studyToken }: { studyToken: string }) {
               <p>All {item.total} items are rated. You can still go back and change ratings.</p>
               <button
                 type="button"
-                onClick={() =>
-                  void client.reading.finish
-                    .mutate({ studyToken })
-                    .then(() =>
-                      queryClient.invalidateQueries({ queryKey: trpc.reading.get.pathKey() }),
-                    )
-                    .catch((e: Error) => setRefused(e.message))
-                }
+                onClick={() => void finish()}
                 className="mt-2 rounded-md bg-emerald-600 px-4 py-1.5 font-medium text-white hover:bg-emerald-500"
               >
-                Finish study
+                Finish study (Shift+Enter)
               </button>
             </div>
           )}

@@ -257,7 +257,10 @@ export function Viewer({
           className={`max-h-full max-w-full object-contain ${adjusting && pixels ? "" : "hidden"}`}
         />
       </div>
-      <div className="pointer-events-none absolute bottom-2 left-2 rounded bg-black/60 px-2 py-0.5 text-xs text-slate-300">
+      <div
+        data-testid="viewer-status"
+        className="pointer-events-none absolute bottom-2 left-2 rounded bg-black/60 px-2 py-0.5 text-xs text-slate-300"
+      >
         {Math.round(view.zoom * 100)}%
         {windowing ? ` · W ${Math.round(windowing.width)} L ${Math.round(windowing.center)}` : ""}
         {invert ? " · inverted" : ""}
