@@ -183,8 +183,9 @@ export function Reader({ studyToken }: { studyToken: string }) {
 
   useEffect(() => {
     function onKey(event: KeyboardEvent) {
-      const target = event.target as HTMLElement | null;
-      if (target?.closest("input, textarea, select")) return;
+      // Typing in the comment box is not a command.
+      const target = event.target;
+      if (target instanceof Element && target.closest("input, textarea, select")) return;
       if (event.ctrlKey || event.metaKey || event.altKey) return;
       const key = event.key.toLowerCase();
       if (key === "?") {

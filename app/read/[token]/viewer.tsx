@@ -171,8 +171,9 @@ export function Viewer({
 
   useEffect(() => {
     function onKey(event: KeyboardEvent) {
-      const target = event.target as HTMLElement | null;
-      if (target?.closest("input, textarea, select")) return;
+      // Typing in the comment box is not a command.
+      const target = event.target;
+      if (target instanceof Element && target.closest("input, textarea, select")) return;
       if (event.ctrlKey || event.metaKey || event.altKey) return;
       if (event.key === "+" || event.key === "=") zoomBy(1.25);
       else if (event.key === "-" || event.key === "_") zoomBy(0.8);
