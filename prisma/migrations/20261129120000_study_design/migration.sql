@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "studies" ADD COLUMN     "design" JSONB NOT NULL DEFAULT '{}';
+
