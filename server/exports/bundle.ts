@@ -1,5 +1,5 @@
 import type { DbClient } from "../db/client";
-import { RATING_SCALE } from "../reading/scale";
+import { readDesign } from "../studies/design";
 import { RATING_COLUMNS } from "./schema";
 
 /** What was done, as needed to re-run or audit the analysis: scale, design and seeds. */
@@ -14,6 +14,7 @@ export async function getStudyProtocol(db: DbClient, studyId: string) {
       status: true,
       successLevels: true,
       stringentLevels: true,
+      design: true,
       openedAt: true,
       models: {
         select: { model: { select: { name: true, version: true, sha256: true, isDemo: true } } },
@@ -21,17 +22,25 @@ export async function getStudyProtocol(db: DbClient, studyId: string) {
       readers: { orderBy: { id: "asc" }, select: { orderSeed: true, finishedAt: true } },
     },
   });
+  const design = readDesign(study.design);
+  const layout =
+    design.type === "crossed"
+      ? "Every reader rates every report of every case that has all its reports."
+      : `Split: each case goes to ${design.readersPerCase} readers (balanced loads, seeded), who rate all of its reports.`;
   return {
     study: { id: study.id, name: study.name, description: study.description, status: study.status },
     scale: {
-      levels: RATING_SCALE.map(({ level, label, anchor }) => ({ level, label, anchor })),
+      levels: design.scale,
       success: study.successLevels,
       stringentSuccess: study.stringentLevels,
     },
     design: {
-      kind: "fully crossed",
-      description:
-        "Every reader rates every report of every case that has all its reports; the two reports of one image are never adjacent in a reader's order.",
+      kind: design.type === "crossed" ? "fully crossed" : "split",
+      description: `${layout} Two reports of one image are at least ${design.washoutItems} other item(s) apart in a reader's order.`,
+      readersPerCase: design.type === "split" ? design.readersPerCase : null,
+      washoutItems: design.washoutItems,
+      allowGoBack: design.allowGoBack,
+      fields: { comment: design.comments, errorFlags: design.errorFlags },
       sources: [
         "ground_truth",
         ...study.models.map((m) => `ai:${m.model.name}@${m.model.version}`),

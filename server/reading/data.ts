@@ -1,7 +1,7 @@
 import type { DbClient } from "../db/client";
 import { AppError } from "../errors";
 import { normalizeReport } from "../reports/normalize";
-import { RATING_SCALE } from "./scale";
+import { readDesign, readerScale } from "../studies/design";
 import type { ReaderItem, ReaderStudy } from "./schema";
 
 /** The URL of an item's image: addressed by the item's opaque token, as the item is. */
@@ -33,7 +33,7 @@ export async function listReaderStudies(db: DbClient, userId: string): Promise<R
 async function getOwnStudyReader(db: DbClient, userId: string, studyToken: string) {
   const reader = await db.studyReader.findFirst({
     where: { token: studyToken, userId, study: { status: "OPEN" } },
-    select: { id: true, finishedAt: true },
+    select: { id: true, finishedAt: true, study: { select: { design: true } } },
   });
   // Same answer for someone else's token and a made-up one: nothing to learn by probing.
   if (!reader) throw new AppError("NOT_FOUND", "This reading list does not exist or is closed");
@@ -51,14 +51,16 @@ export async function getReaderItem(
     db.readingItem.count({ where: { studyReaderId: reader.id } }),
     db.readingItem.count({ where: { studyReaderId: reader.id, rating: { isNot: null } } }),
   ]);
-  let target = position;
-  if (target === undefined) {
-    const firstUnrated = await db.readingItem.findFirst({
-      where: { studyReaderId: reader.id, rating: null },
-      orderBy: { position: "asc" },
-      select: { position: true },
-    });
-    target = firstUnrated?.position ?? total;
+  const design = readDesign(reader.study.design);
+  const firstUnrated = await db.readingItem.findFirst({
+    where: { studyReaderId: reader.id, rating: null },
+    orderBy: { position: "asc" },
+    select: { position: true },
+  });
+  const resumeAt = firstUnrated?.position ?? total;
+  const target = position ?? resumeAt;
+  if (!design.allowGoBack && target < resumeAt && reader.finishedAt === null) {
+    throw new AppError("BAD_REQUEST", "This study does not let readers go back to rated items");
   }
   const item = await db.readingItem.findUnique({
     where: { studyReaderId_position: { studyReaderId: reader.id, position: target } },
@@ -85,7 +87,9 @@ export async function getReaderItem(
     comment: item.rating?.comment ?? null,
     flags: item.rating?.flags ?? [],
     canChange: reader.finishedAt === null,
-    scale: RATING_SCALE.map((s) => ({ ...s })),
+    canGoBack: design.allowGoBack,
+    fields: { comment: design.comments, flags: design.errorFlags },
+    scale: readerScale(design),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Prisma } from "@prisma/client";
 import { isUniqueViolation, type Db } from "../db/client";
 import { AppError } from "../errors";
+import { readDesign } from "../studies/design";
 import { rateItemInput } from "./schema";
 import type { z } from "zod";
 
@@ -38,10 +39,21 @@ async function saveRating(db: Db, userId: string, input: RateItemInput) {
       select: {
         id: true,
         studyReaderId: true,
-        rating: { select: { activeMs: true } },
+        rating: { select: { activeMs: true, level: true } },
+        study: { select: { design: true } },
       },
     });
     if (!item) throw new AppError("NOT_FOUND", "This item is not in your reading list");
+    const design = readDesign(item.study.design);
+    if (!design.scale.some((s) => s.level === level)) {
+      throw new AppError("BAD_REQUEST", `Rating must be one of ${design.scale.map((s) => s.level).join(", ")}`);
+    }
+    if (!design.comments && comment) {
+      throw new AppError("BAD_REQUEST", "This study does not take comments");
+    }
+    if (!design.errorFlags && flags?.length) {
+      throw new AppError("BAD_REQUEST", "This study does not take error flags");
+    }
     // Row lock shared with finishReading: a rating and a finish never interleave.
     await lockStudyReader(tx, item.studyReaderId);
     if (idempotencyKey) {
@@ -58,6 +70,9 @@ async function saveRating(db: Db, userId: string, input: RateItemInput) {
     });
     if (reader.finishedAt) {
       throw new AppError("CONFLICT", "You have finished this study; ratings can no longer change");
+    }
+    if (!design.allowGoBack && item.rating && item.rating.level !== level) {
+      throw new AppError("CONFLICT", "This study does not let readers change a saved rating");
     }
     // The browser sends its running total for the item, so the larger value wins: a
     // retried request cannot count the same seconds twice.

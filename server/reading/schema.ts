@@ -50,6 +50,10 @@ export const readerItemSchema = z.object({
   flags: z.array(z.string()),
   /** False once the reader has finished: ratings are then final. */
   canChange: z.boolean(),
+  /** Whether the study lets readers move back to rated items and change them. */
+  canGoBack: z.boolean(),
+  /** Which optional fields the study asks for with each rating. */
+  fields: z.object({ comment: z.boolean(), flags: z.boolean() }),
   scale: scaleSchema,
 });
 export type ReaderItem = z.infer<typeof readerItemSchema>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { orderReadingItems } from "./assignment";
+import { orderReadingItems, orderWithWashout, splitCases } from "./assignment";
 
 function makeReports(cases: number, perCase = 2) {
   const reports = [];
@@ -64,5 +64,54 @@ describe("orderReadingItems", () => {
         1,
       ),
     ).toThrow(/keep one image's reports apart/);
+  });
+});
+
+describe("wider washouts and split designs", () => {
+  const reports = (cases: number, perCase: number) =>
+    Array.from({ length: cases * perCase }, (_, i) => ({
+      reportId: `r${i}`,
+      caseId: `c${Math.floor(i / perCase)}`,
+    }));
+  const caseOf = (list: ReturnType<typeof reports>) => new Map(list.map((r) => [r.reportId, r.caseId]));
+
+  it("keeps at least W other items between two reports of one image", () => {
+    for (const [cases, perCase, washout] of [
+      [10, 2, 3],
+      [12, 3, 2],
+      [30, 2, 10],
+    ] as const) {
+      const list = reports(cases, perCase);
+      const order = orderWithWashout(list, 99, washout);
+      expect(new Set(order).size).toBe(list.length);
+      const of = caseOf(list);
+      const last = new Map<string, number>();
+      order.forEach((id, pos) => {
+        const c = of.get(id)!;
+        if (last.has(c)) expect(pos - last.get(c)! - 1).toBeGreaterThanOrEqual(washout);
+        last.set(c, pos);
+      });
+      // Seeded: the same inputs give the same order.
+      expect(orderWithWashout(list, 99, washout)).toEqual(order);
+    }
+  });
+
+  it("says so when the washout cannot be met", () => {
+    // Two cases of two reports: at most one item can sit between a case's reports.
+    expect(() => orderWithWashout(reports(2, 2), 1, 2)).toThrow(/choose a smaller washout/);
+  });
+
+  it("gives each case to k readers with loads differing by at most one", () => {
+    const caseIds = Array.from({ length: 7 }, (_, i) => `case${i}`);
+    const readers = ["u1", "u2", "u3"];
+    const split = splitCases(caseIds, readers, 2, 5);
+    for (const c of caseIds) {
+      expect(readers.filter((r) => split.get(r)!.has(c))).toHaveLength(2);
+    }
+    // 7 cases x 2 readers = 14 assignments over 3 readers: 5, 5 and 4.
+    const loads = readers.map((r) => split.get(r)!.size).sort();
+    expect(loads).toEqual([4, 5, 5]);
+    expect(splitCases(caseIds, readers, 2, 5)).toEqual(split);
+    expect(() => splitCases(caseIds, readers, 4, 5)).toThrow(/needs 4 readers/);
   });
 });

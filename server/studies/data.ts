@@ -1,5 +1,6 @@
 import type { DbClient } from "../db/client";
 import { AppError } from "../errors";
+import { readDesign } from "./design";
 import type { StudyDetail } from "./schema";
 
 export async function listStudies(db: DbClient) {
@@ -40,6 +41,9 @@ export async function getStudyDetail(db: DbClient, studyId: string): Promise<Stu
       description: true,
       status: true,
       seed: true,
+      design: true,
+      successLevels: true,
+      stringentLevels: true,
       createdAt: true,
       models: {
         select: { model: { select: { id: true, name: true, version: true, isDemo: true } } },
@@ -75,6 +79,9 @@ export async function getStudyDetail(db: DbClient, studyId: string): Promise<Stu
     description: study.description,
     status: study.status,
     seed: study.seed,
+    design: readDesign(study.design),
+    successLevels: study.successLevels,
+    stringentLevels: study.stringentLevels,
     createdAt: study.createdAt.toISOString(),
     cases: study._count.cases,
     readers: study._count.readers,

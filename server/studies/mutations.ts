@@ -3,16 +3,36 @@ import type { Db } from "../db/client";
 import { isUniqueViolation } from "../db/client";
 import { deriveSeed } from "../lib/rng";
 import { AppError } from "../errors";
-import { orderReadingItems } from "./assignment";
-import { addCaseInput, createStudyInput, type AddCaseInput, type CreateStudyInput } from "./schema";
+import { orderWithWashout, splitCases } from "./assignment";
+import { readDesign, type StudyDesign } from "./design";
+import {
+  addCaseInput,
+  createStudyInput,
+  updateDesignInput,
+  type AddCaseInput,
+  type CreateStudyInput,
+} from "./schema";
 
 /** An unguessable handle for readers' browsers, which never see database ids. */
 export function newOpaqueToken(): string {
   return randomBytes(18).toString("base64url");
 }
 
+/** Success levels must be levels of the scale readers will see. */
+function checkLevels(design: StudyDesign, successLevels: string[], stringentLevels: string[]) {
+  const levels = new Set<string>(design.scale.map((s) => s.level));
+  const stray = [...new Set([...successLevels, ...stringentLevels])].filter((l) => !levels.has(l));
+  if (stray.length > 0) {
+    throw new AppError(
+      "BAD_REQUEST",
+      `Success levels ${stray.join(", ")} are not on the study's scale (${[...levels].join(", ")})`,
+    );
+  }
+}
+
 export async function createStudy(db: Db, input: CreateStudyInput) {
   const data = createStudyInput.parse(input);
+  checkLevels(data.design, data.successLevels, data.stringentLevels);
   const readers = await db.user.findMany({
     where: { id: { in: data.readerIds }, role: "READER", isActive: true },
     select: { id: true },
@@ -26,6 +46,7 @@ export async function createStudy(db: Db, input: CreateStudyInput) {
       description: data.description,
       seed: data.seed ?? randomInt(0, 2 ** 31 - 1),
       openWhenReady: data.openWhenReady,
+      design: data.design,
       successLevels: [...new Set(data.successLevels)],
       stringentLevels: [...new Set(data.stringentLevels)],
       models: { create: data.modelIds.map((modelId) => ({ modelId })) },
@@ -110,6 +131,7 @@ export async function openStudy(
       where: { id: studyId },
       select: {
         seed: true,
+        design: true,
         models: { select: { modelId: true } },
         readers: { select: { id: true, userId: true }, orderBy: { id: "asc" } },
         // Ordered, so that the same seed always gives the same reading order.
@@ -148,11 +170,31 @@ export async function openStudy(
         "A study needs at least two cases with all their reports, so that the reports of one image are never read one after the other",
       );
     }
+    const design = readDesign(study.design);
+    let split: Map<string, Set<string>> | null = null;
+    if (design.type === "split") {
+      try {
+        split = splitCases(
+          [...new Set(reports.map((r) => r.caseId))],
+          study.readers.map((r) => r.userId),
+          design.readersPerCase,
+          study.seed,
+        );
+      } catch (error) {
+        throw new AppError("CONFLICT", (error as Error).message);
+      }
+    }
     let items = 0;
     for (const reader of study.readers) {
       // Masked to 31 bits to fit the PostgreSQL integer it is recorded in.
       const orderSeed = deriveSeed(study.seed, `reader:${reader.userId}`) & 0x7fffffff;
-      const order = orderReadingItems(reports, orderSeed);
+      const mine = split ? reports.filter((r) => split.get(reader.userId)!.has(r.caseId)) : reports;
+      let order: string[];
+      try {
+        order = orderWithWashout(mine, orderSeed, design.washoutItems);
+      } catch (error) {
+        throw new AppError("CONFLICT", (error as Error).message);
+      }
       await tx.studyReader.update({ where: { id: reader.id }, data: { orderSeed } });
       await tx.readingItem.createMany({
         data: order.map((reportId, index) => ({
@@ -181,4 +223,35 @@ export async function openStudyIfReady(db: Db, studyId: string): Promise<boolean
   });
   if (pending > 0) return false;
   return (await openStudy(db, studyId)).opened;
+}
+
+/**
+ * Changes how a draft study will be read. The design is fixed when the study opens (its
+ * reading lists are built from it), so once it is open, let alone rated, this is refused.
+ */
+export async function updateStudyDesign(db: Db, input: unknown) {
+  const data = updateDesignInput.parse(input);
+  checkLevels(data.design, data.successLevels, data.stringentLevels);
+  const ratings = await db.rating.count({ where: { item: { studyId: data.id } } });
+  const updated =
+    ratings > 0
+      ? { count: 0 }
+      : await db.study.updateMany({
+          where: { id: data.id, status: "DRAFT" },
+          data: {
+            design: data.design,
+            successLevels: [...new Set(data.successLevels)],
+            stringentLevels: [...new Set(data.stringentLevels)],
+          },
+        });
+  if (updated.count === 0) {
+    if (!(await db.study.count({ where: { id: data.id } }))) {
+      throw new AppError("NOT_FOUND", "Study not found");
+    }
+    throw new AppError(
+      "CONFLICT",
+      "The design is fixed once the study opens: its reading lists were built from it",
+    );
+  }
+  return { updated: true as const };
 }

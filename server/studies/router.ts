@@ -1,13 +1,14 @@
 import { z } from "zod";
 import { adminProcedure, router } from "../api/trpc";
 import { getStudyDetail, getStudyFormOptions, listStudies } from "./data";
-import { createStudy, openStudy } from "./mutations";
+import { createStudy, openStudy, updateStudyDesign } from "./mutations";
 import {
   createStudyInput,
   studyDetailSchema,
   studyFormOptionsSchema,
   studyIdInput,
   studySummarySchema,
+  updateDesignInput,
 } from "./schema";
 
 export const studiesRouter = router({
@@ -33,6 +34,10 @@ export const studiesRouter = router({
     .input(createStudyInput)
     .output(z.object({ id: z.string(), seed: z.number().int() }))
     .mutation(({ ctx, input }) => createStudy(ctx.db, input)),
+  updateDesign: adminProcedure
+    .input(updateDesignInput)
+    .output(z.object({ updated: z.literal(true) }))
+    .mutation(({ ctx, input }) => updateStudyDesign(ctx.db, input)),
   open: adminProcedure
     .input(studyIdInput)
     .output(z.object({ opened: z.boolean(), items: z.number().int() }))

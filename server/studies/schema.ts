@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { studyDesignSchema } from "./design";
 
 export const studyIdInput = z.object({ id: z.string().min(1).max(64) });
 
@@ -25,8 +26,17 @@ export const createStudyInput = z.object({
     .array(z.enum(["A", "B", "C", "D"]))
     .min(1)
     .default(["A"]),
+  /** How the study is read; the reference study's design by default. */
+  design: studyDesignSchema.default(studyDesignSchema.parse({})),
 });
 export type CreateStudyInput = z.input<typeof createStudyInput>;
+
+export const updateDesignInput = z.object({
+  id: z.string().min(1).max(64),
+  design: studyDesignSchema,
+  successLevels: z.array(z.enum(["A", "B", "C", "D"])).min(1),
+  stringentLevels: z.array(z.enum(["A", "B", "C", "D"])).min(1),
+});
 
 export const addCaseInput = z.object({
   studyId: z.string().min(1),
@@ -55,6 +65,9 @@ export const studySummarySchema = z.object({
 
 export const studyDetailSchema = studySummarySchema.extend({
   description: z.string(),
+  design: studyDesignSchema,
+  successLevels: z.array(z.enum(["A", "B", "C", "D"])),
+  stringentLevels: z.array(z.enum(["A", "B", "C", "D"])),
   seed: z.number().int(),
   models: z.array(
     z.object({ id: z.string(), name: z.string(), version: z.string(), isDemo: z.boolean() }),

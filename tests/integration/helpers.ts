@@ -8,6 +8,7 @@ import { renderPhantom } from "@/server/demo/phantom";
 import { readModelCard } from "@/server/demo/seed";
 import { storeFile } from "@/server/storage";
 import { registerModel } from "@/server/models/mutations";
+import type { StudyDesignInput } from "@/server/studies/design";
 import { addCase, createStudy, openStudy } from "@/server/studies/mutations";
 import { createCaller } from "@/server/api/root";
 import { createInnerContext } from "@/server/api/trpc";
@@ -48,6 +49,7 @@ export async function makeStudy(opts: {
   openWhenReady?: boolean;
   seed?: number;
   successLevels?: ("A" | "B" | "C" | "D")[];
+  design?: StudyDesignInput;
 }) {
   const model = await registerDemoModel();
   const study = await createStudy(db(), {
@@ -57,6 +59,7 @@ export async function makeStudy(opts: {
     openWhenReady: opts.openWhenReady ?? false,
     seed: opts.seed,
     successLevels: opts.successLevels,
+    design: opts.design,
   });
   const generationJobIds: string[] = [];
   for (const [i, spec] of opts.cases.entries()) {
@@ -89,12 +92,17 @@ const caller = (userId: string) => createCaller(createInnerContext({ userId }));
 export async function openedStudy(
   readers: number,
   cases: number,
-  options: { successLevels?: ("A" | "B" | "C" | "D")[]; siteOf?: (i: number) => string } = {},
+  options: {
+    successLevels?: ("A" | "B" | "C" | "D")[];
+    siteOf?: (i: number) => string;
+    design?: StudyDesignInput;
+  } = {},
 ) {
   const readerUsers = await Promise.all(Array.from({ length: readers }, () => makeUser("READER")));
   const study = await makeStudy({
     readerIds: readerUsers.map((r) => r.id),
     successLevels: options.successLevels,
+    design: options.design,
     cases: Array.from({ length: cases }, (_, i) => ({
       groundTruth: `Findings: Ground truth ${i}. Impression: Normal.`,
       site: options.siteOf?.(i),

@@ -142,8 +142,8 @@ export function Reader({ studyToken }: { studyToken: string }) {
       studyToken,
       level: selected,
       activeMs: activeTimeOf(item.itemToken),
-      comment,
-      flags,
+      comment: item.fields.comment ? comment : undefined,
+      flags: item.fields.flags ? flags : undefined,
       idempotencyKey: newIdempotencyKey(),
       savedAt: Date.now(),
     };
@@ -176,6 +176,7 @@ export function Reader({ studyToken }: { studyToken: string }) {
     (delta: number) => {
       if (!item) return;
       const target = item.position + delta;
+      if (delta < 0 && !item.canGoBack && item.canChange) return;
       if (target >= 1 && target <= item.total) setPosition(target);
     },
     [item],
@@ -321,44 +322,52 @@ export function Reader({ studyToken }: { studyToken: string }) {
               </button>
             ))}
           </div>
-          <details className="mt-3 text-sm">
-            <summary className="cursor-pointer text-slate-300">
-              Error flags and comment
-              {flags.length + (comment ? 1 : 0) > 0 ? ` (${flags.length + (comment ? 1 : 0)})` : ""}
-            </summary>
-            <fieldset className="mt-2 grid grid-cols-2 gap-1" disabled={!item.canChange}>
-              <legend className="sr-only">Error flags</legend>
-              {ERROR_FLAGS.map((f) => (
-                <label key={f} className="flex items-center gap-2">
-                  <input
-                    type="checkbox"
-                    checked={flags.includes(f)}
-                    onChange={() =>
-                      setFlags((v) => (v.includes(f) ? v.filter((x) => x !== f) : [...v, f]))
-                    }
+          {(item.fields.comment || item.fields.flags) && (
+            <details className="mt-3 text-sm">
+              <summary className="cursor-pointer text-slate-300">
+                Error flags and comment
+                {flags.length + (comment ? 1 : 0) > 0
+                  ? ` (${flags.length + (comment ? 1 : 0)})`
+                  : ""}
+              </summary>
+              {item.fields.flags && (
+                <fieldset className="mt-2 grid grid-cols-2 gap-1" disabled={!item.canChange}>
+                  <legend className="sr-only">Error flags</legend>
+                  {ERROR_FLAGS.map((f) => (
+                    <label key={f} className="flex items-center gap-2">
+                      <input
+                        type="checkbox"
+                        checked={flags.includes(f)}
+                        onChange={() =>
+                          setFlags((v) => (v.includes(f) ? v.filter((x) => x !== f) : [...v, f]))
+                        }
+                      />
+                      {FLAG_LABELS[f]}
+                    </label>
+                  ))}
+                </fieldset>
+              )}
+              {item.fields.comment && (
+                <label className="mt-2 block">
+                  <span className="sr-only">Comment</span>
+                  <textarea
+                    value={comment}
+                    onChange={(e) => setComment(e.target.value)}
+                    maxLength={2000}
+                    rows={2}
+                    disabled={!item.canChange}
+                    placeholder="Comment (optional)"
+                    className="w-full rounded border border-slate-700 bg-slate-950 px-2 py-1 text-slate-100"
                   />
-                  {FLAG_LABELS[f]}
                 </label>
-              ))}
-            </fieldset>
-            <label className="mt-2 block">
-              <span className="sr-only">Comment</span>
-              <textarea
-                value={comment}
-                onChange={(e) => setComment(e.target.value)}
-                maxLength={2000}
-                rows={2}
-                disabled={!item.canChange}
-                placeholder="Comment (optional)"
-                className="w-full rounded border border-slate-700 bg-slate-950 px-2 py-1 text-slate-100"
-              />
-            </label>
-          </details>
+              )}
+            </details>
+          )}
           <div className="mt-3 flex gap-2">
             <button
               type="button"
               onClick={() => go(-1)}
-              disabled={item.position <= 1}
+              disabled={item.position <= 1 || (!item.canGoBack && item.canChange)}
               className="rounded-md border border-slate-700 px-3 py-2 text-sm disabled:opacity-40"
               aria-label="Previous item"
             >
@@ -384,7 +393,10 @@ export function Reader({ studyToken }: { studyToken: string }) {
           </div>
           {allRated && item.canChange && (
             <div className="mt-3 rounded-md bg-emerald-950 p-3 text-sm text-emerald-100">
-              <p>All {item.total} items are rated. You can still go back and change ratings.</p>
+              <p>
+                All {item.total} items are rated.
+                {item.canGoBack ? " You can still go back and change ratings." : ""}
+              </p>
               <button
                 type="button"
                 onClick={() => void finish()}

@@ -55,6 +55,17 @@ export function StudyView({ studyId }: { studyId: string }) {
             .join(", ")}{" "}
           · assignment seed {s.seed}
         </p>
+        <p className="mt-1 text-sm text-slate-500" data-testid="design">
+          {s.design.type === "crossed"
+            ? "Fully crossed"
+            : `Split: ${s.design.readersPerCase} readers per case`}{" "}
+          · reports of one image at least {s.design.washoutItems} item
+          {s.design.washoutItems === 1 ? "" : "s"} apart · scale{" "}
+          {s.design.scale.map((l) => l.level).join("/")} (success {s.successLevels.join("+")})
+          {s.design.allowGoBack ? "" : " · no going back"}
+          {s.design.comments ? " · comments" : ""}
+          {s.design.errorFlags ? " · error flags" : ""}
+        </p>
       </div>
 
       {s.status === "DRAFT" && (

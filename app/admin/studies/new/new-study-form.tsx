@@ -4,6 +4,9 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useTRPC } from "@/components/trpc";
+import { RATING_SCALE } from "@/server/reading/scale";
+
+type Level = "A" | "B" | "C" | "D";
 
 /** A draft study: who reads, which models write the AI reports; cases are imported next. */
 export function NewStudyForm() {
@@ -12,6 +15,13 @@ export function NewStudyForm() {
   const options = useQuery(trpc.studies.formOptions.queryOptions());
   const [readerIds, setReaderIds] = useState<string[]>([]);
   const [modelIds, setModelIds] = useState<string[]>([]);
+  const [split, setSplit] = useState(false);
+  const [levelCount, setLevelCount] = useState(4);
+  const [scale, setScale] = useState<{ level: Level; label: string; anchor: string }[]>(
+    RATING_SCALE.map(({ level, label, anchor }) => ({ level, label, anchor })),
+  );
+  const [success, setSuccess] = useState<Level[]>(["A", "B"]);
+  const levels = scale.slice(0, levelCount);
   const create = useMutation(
     trpc.studies.create.mutationOptions({
       onSuccess: (study) => router.push(`/admin/studies/${study.id}`),
@@ -31,12 +41,24 @@ export function NewStudyForm() {
         onSubmit={(e) => {
           e.preventDefault();
           const form = new FormData(e.currentTarget);
+          const inScale = (l: Level) => levels.some((s) => s.level === l);
           create.mutate({
             name: String(form.get("name") ?? ""),
             description: String(form.get("description") ?? ""),
             readerIds,
             modelIds,
             openWhenReady: form.get("openWhenReady") === "on",
+            successLevels: success.filter(inScale),
+            stringentLevels: ["A"],
+            design: {
+              type: split ? "split" : "crossed",
+              readersPerCase: Number(form.get("readersPerCase") ?? 2),
+              washoutItems: Number(form.get("washoutItems") ?? 1),
+              allowGoBack: form.get("allowGoBack") === "on",
+              comments: form.get("comments") === "on",
+              errorFlags: form.get("errorFlags") === "on",
+              scale: levels,
+            },
           });
         }}
       >
@@ -96,6 +118,105 @@ export function NewStudyForm() {
               </label>
             ))}
           </div>
+        </fieldset>
+        <fieldset className="space-y-2 text-sm">
+          <legend className="font-medium">Design</legend>
+          <div className="flex flex-wrap items-center gap-4">
+            <label className="flex items-center gap-2">
+              <input type="radio" name="type" checked={!split} onChange={() => setSplit(false)} />
+              Fully crossed: every reader rates every report
+            </label>
+            <label className="flex items-center gap-2">
+              <input type="radio" name="type" checked={split} onChange={() => setSplit(true)} />
+              Split: each case to
+              <input
+                name="readersPerCase"
+                type="number"
+                min={1}
+                max={100}
+                defaultValue={2}
+                disabled={!split}
+                aria-label="Readers per case"
+                className="w-16 rounded border border-slate-300 px-2 py-0.5"
+              />
+              readers
+            </label>
+          </div>
+          <label className="flex items-center gap-2">
+            Keep the reports of one image at least
+            <input
+              name="washoutItems"
+              type="number"
+              min={1}
+              max={1000}
+              defaultValue={1}
+              aria-label="Washout in items"
+              className="w-16 rounded border border-slate-300 px-2 py-0.5"
+            />
+            other items apart
+          </label>
+          <div className="flex flex-wrap gap-4">
+            <label className="flex items-center gap-2">
+              <input type="checkbox" name="allowGoBack" defaultChecked />
+              Readers may go back and change ratings
+            </label>
+            <label className="flex items-center gap-2">
+              <input type="checkbox" name="comments" defaultChecked />
+              Ask for a comment
+            </label>
+            <label className="flex items-center gap-2">
+              <input type="checkbox" name="errorFlags" defaultChecked />
+              Ask for error flags
+            </label>
+          </div>
+        </fieldset>
+        <fieldset className="space-y-2 text-sm">
+          <legend className="font-medium">Rating scale</legend>
+          <label className="flex items-center gap-2">
+            Levels
+            <select
+              value={levelCount}
+              onChange={(e) => setLevelCount(Number(e.target.value))}
+              className="rounded border border-slate-300 px-2 py-0.5"
+            >
+              <option value={2}>2 (A-B)</option>
+              <option value={3}>3 (A-C)</option>
+              <option value={4}>4 (A-D)</option>
+            </select>
+          </label>
+          {levels.map((l, i) => (
+            <div key={l.level} className="grid grid-cols-[2rem_1fr_2fr_auto] items-center gap-2">
+              <span className="font-semibold">{l.level}</span>
+              <input
+                value={l.label}
+                aria-label={`Label of ${l.level}`}
+                onChange={(e) =>
+                  setScale(scale.map((x, j) => (j === i ? { ...x, label: e.target.value } : x)))
+                }
+                className="rounded border border-slate-300 px-2 py-1"
+              />
+              <input
+                value={l.anchor}
+                aria-label={`Anchor of ${l.level}`}
+                onChange={(e) =>
+                  setScale(scale.map((x, j) => (j === i ? { ...x, anchor: e.target.value } : x)))
+                }
+                className="rounded border border-slate-300 px-2 py-1"
+              />
+              <label className="flex items-center gap-1">
+                <input
+                  type="checkbox"
+                  checked={success.includes(l.level)}
+                  onChange={() =>
+                    setSuccess((v) =>
+                      v.includes(l.level) ? v.filter((x) => x !== l.level) : [...v, l.level],
+                    )
+                  }
+                />
+                success
+              </label>
+            </div>
+          ))}
         </fieldset>
         <label className="flex items-center gap-2 text-sm">
           <input type="checkbox" name="openWhenReady" />
