@@ -46,7 +46,10 @@ async function saveRating(db: Db, userId: string, input: RateItemInput) {
     if (!item) throw new AppError("NOT_FOUND", "This item is not in your reading list");
     const design = readDesign(item.study.design);
     if (!design.scale.some((s) => s.level === level)) {
-      throw new AppError("BAD_REQUEST", `Rating must be one of ${design.scale.map((s) => s.level).join(", ")}`);
+      throw new AppError(
+        "BAD_REQUEST",
+        `Rating must be one of ${design.scale.map((s) => s.level).join(", ")}`,
+      );
     }
     if (!design.comments && comment) {
       throw new AppError("BAD_REQUEST", "This study does not take comments");

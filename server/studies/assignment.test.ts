@@ -73,7 +73,8 @@ describe("wider washouts and split designs", () => {
       reportId: `r${i}`,
       caseId: `c${Math.floor(i / perCase)}`,
     }));
-  const caseOf = (list: ReturnType<typeof reports>) => new Map(list.map((r) => [r.reportId, r.caseId]));
+  const caseOf = (list: ReturnType<typeof reports>) =>
+    new Map(list.map((r) => [r.reportId, r.caseId]));
 
   it("keeps at least W other items between two reports of one image", () => {
     for (const [cases, perCase, washout] of [

@@ -60,7 +60,8 @@ export function orderWithWashout(
   for (let attempt = 0; attempt < 50; attempt++) {
     const rng = createRng(deriveSeed(seed, `washout:${attempt}`));
     const byCase = new Map<string, string[]>();
-    for (const r of rng.shuffle(reports)) byCase.set(r.caseId, [...(byCase.get(r.caseId) ?? []), r.reportId]);
+    for (const r of rng.shuffle(reports))
+      byCase.set(r.caseId, [...(byCase.get(r.caseId) ?? []), r.reportId]);
     const last = new Map<string, number>();
     const order: string[] = [];
     for (let pos = 0; pos < total; pos++) {
