@@ -68,7 +68,9 @@ describe("blinded reading", () => {
       // The whole contract of what a reader's browser may receive (server/reading/schema.ts).
       expect(Object.keys(item).sort()).toEqual([
         "canChange",
+        "canGoBack",
         "comment",
+        "fields",
         "flags",
         "image16Url",
         "imageUrl",
