@@ -36,7 +36,11 @@ export async function getStudyProtocol(db: DbClient, studyId: string) {
     },
     design: {
       kind: design.type === "crossed" ? "fully crossed" : "split",
-      description: `${layout} Two reports of one image are at least ${design.washoutItems} other item(s) apart in a reader's order.`,
+      description:
+        design.washoutDays > 0
+          ? `${layout} The reports of one image are read in separate sessions, each opening ${design.washoutDays} day(s) after the reader completed the previous one.`
+          : `${layout} Two reports of one image are at least ${design.washoutItems} other item(s) apart in a reader's order.`,
+      washoutDays: design.washoutDays,
       readersPerCase: design.type === "split" ? design.readersPerCase : null,
       washoutItems: design.washoutItems,
       allowGoBack: design.allowGoBack,

@@ -2,6 +2,7 @@ import type { DbClient } from "../db/client";
 import { AppError } from "../errors";
 import { normalizeReport } from "../reports/normalize";
 import { readDesign, readerScale } from "../studies/design";
+import { assertSessionOpen } from "./sessions";
 import type { ReaderItem, ReaderStudy } from "./schema";
 
 /** The URL of an item's image: addressed by the item's opaque token, as the item is. */
@@ -67,6 +68,7 @@ export async function getReaderItem(
     select: {
       token: true,
       position: true,
+      session: true,
       rating: { select: { level: true, comment: true, flags: true } },
       report: {
         select: { text: true, case: { select: { image16Path: true, imageInfo: true } } },
@@ -74,6 +76,9 @@ export async function getReaderItem(
     },
   });
   if (!item) throw new AppError("NOT_FOUND", `There is no item ${target} in this reading list`);
+  if (reader.finishedAt === null) {
+    await assertSessionOpen(db, reader.id, item.session, design.washoutDays);
+  }
   return {
     itemToken: item.token,
     position: item.position,

@@ -3,6 +3,7 @@ import { isUniqueViolation, type Db } from "../db/client";
 import { AppError } from "../errors";
 import { readDesign } from "../studies/design";
 import { rateItemInput } from "./schema";
+import { assertSessionOpen } from "./sessions";
 import type { z } from "zod";
 
 type RateItemInput = z.infer<typeof rateItemInput>;
@@ -39,6 +40,7 @@ async function saveRating(db: Db, userId: string, input: RateItemInput) {
       select: {
         id: true,
         studyReaderId: true,
+        session: true,
         rating: { select: { activeMs: true, level: true } },
         study: { select: { design: true } },
       },
@@ -74,6 +76,7 @@ async function saveRating(db: Db, userId: string, input: RateItemInput) {
     if (reader.finishedAt) {
       throw new AppError("CONFLICT", "You have finished this study; ratings can no longer change");
     }
+    await assertSessionOpen(tx, item.studyReaderId, item.session, design.washoutDays);
     if (!design.allowGoBack && item.rating && item.rating.level !== level) {
       throw new AppError("CONFLICT", "This study does not let readers change a saved rating");
     }

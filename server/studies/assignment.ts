@@ -109,3 +109,28 @@ export function splitCases(
   }
   return assigned;
 }
+
+/**
+ * Reading in sessions: the reports of each case are dealt, in a seeded random order, to
+ * sessions 1, 2, ... (so which source comes first varies by case), and each session is a
+ * seeded shuffle. Returns the reports in reading order with their session.
+ */
+export function orderInSessions(
+  reports: readonly AssignableReport[],
+  seed: number,
+): { reportId: string; session: number }[] {
+  const rng = createRng(deriveSeed(seed, "sessions"));
+  const byCase = new Map<string, string[]>();
+  for (const r of [...reports].sort((a, b) => a.reportId.localeCompare(b.reportId))) {
+    byCase.set(r.caseId, [...(byCase.get(r.caseId) ?? []), r.reportId]);
+  }
+  const sessions: string[][] = [];
+  for (const caseId of [...byCase.keys()].sort()) {
+    rng.shuffle(byCase.get(caseId)!).forEach((reportId, i) => {
+      (sessions[i] ??= []).push(reportId);
+    });
+  }
+  return sessions.flatMap((ids, i) =>
+    rng.shuffle(ids).map((reportId) => ({ reportId, session: i + 1 })),
+  );
+}

@@ -21,6 +21,11 @@ export const studyDesignSchema = z
     readersPerCase: z.number().int().min(1).max(100).default(2),
     /** Least number of other items between two reports of one image (1: never adjacent). */
     washoutItems: z.number().int().min(1).max(1_000).default(1),
+    /**
+     * When above 0, one image's reports are read in separate sessions: session k+1 opens
+     * this many days after the reader completed session k.
+     */
+    washoutDays: z.number().int().min(0).max(365).default(0),
     /** Whether readers may move back and change a saved rating before finishing. */
     allowGoBack: z.boolean().default(true),
     /** Optional free-text comment with each rating. */

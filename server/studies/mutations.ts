@@ -3,7 +3,7 @@ import type { Db } from "../db/client";
 import { isUniqueViolation } from "../db/client";
 import { deriveSeed } from "../lib/rng";
 import { AppError } from "../errors";
-import { orderWithWashout, splitCases } from "./assignment";
+import { orderInSessions, orderWithWashout, splitCases } from "./assignment";
 import { readDesign, type StudyDesign } from "./design";
 import {
   addCaseInput,
@@ -189,18 +189,25 @@ export async function openStudy(
       // Masked to 31 bits to fit the PostgreSQL integer it is recorded in.
       const orderSeed = deriveSeed(study.seed, `reader:${reader.userId}`) & 0x7fffffff;
       const mine = split ? reports.filter((r) => split.get(reader.userId)!.has(r.caseId)) : reports;
-      let order: string[];
+      let order: { reportId: string; session: number }[];
       try {
-        order = orderWithWashout(mine, orderSeed, design.washoutItems);
+        order =
+          design.washoutDays > 0
+            ? orderInSessions(mine, orderSeed)
+            : orderWithWashout(mine, orderSeed, design.washoutItems).map((reportId) => ({
+                reportId,
+                session: 1,
+              }));
       } catch (error) {
         throw new AppError("CONFLICT", (error as Error).message);
       }
       await tx.studyReader.update({ where: { id: reader.id }, data: { orderSeed } });
       await tx.readingItem.createMany({
-        data: order.map((reportId, index) => ({
+        data: order.map(({ reportId, session }, index) => ({
           studyId,
           studyReaderId: reader.id,
           reportId,
+          session,
           position: index + 1,
           token: newOpaqueToken(),
         })),

@@ -126,3 +126,44 @@ describe("study designs", () => {
     expect((await as(admin.id).studies.get({ id: created.id })).design.washoutItems).toBe(2);
   });
 });
+
+describe("reading in sessions days apart", () => {
+  it("puts one image's reports in different sessions and opens the next one D days after the first is complete", async () => {
+    const study = await openedStudy(1, 3, { design: { washoutDays: 7 } });
+    const reader = study.readers[0]!;
+    const rows = await db().readingItem.findMany({
+      where: { studyId: study.studyId },
+      orderBy: { position: "asc" },
+      select: { token: true, session: true, report: { select: { caseId: true } } },
+    });
+    // 3 cases x 2 reports: positions 1-3 are session 1, 4-6 session 2, one report of each case in each.
+    expect(rows.map((r) => r.session)).toEqual([1, 1, 1, 2, 2, 2]);
+    for (const session of [1, 2]) {
+      expect(
+        new Set(rows.filter((r) => r.session === session).map((r) => r.report.caseId)).size,
+      ).toBe(3);
+    }
+    const [list] = await as(reader.id).reading.list();
+    const studyToken = list!.studyToken;
+    await expect(as(reader.id).reading.get({ studyToken, position: 4 })).rejects.toThrow(
+      /opens after session 1 is complete \(3 items left/,
+    );
+    for (const row of rows.slice(0, 3)) {
+      await as(reader.id).reading.rate({ itemToken: row.token, level: "A" });
+    }
+    await expect(as(reader.id).reading.get({ studyToken })).rejects.toThrow(
+      /Session 2 opens on .* 7 days after/,
+    );
+    await expect(
+      as(reader.id).reading.rate({ itemToken: rows[3]!.token, level: "A" }),
+    ).rejects.toThrow(/Session 2 opens on/);
+    // A week later (the session's ratings are moved back 8 days), session 2 is open.
+    await db().rating.updateMany({
+      where: { item: { studyId: study.studyId } },
+      data: { createdAt: new Date(Date.now() - 8 * 24 * 3600 * 1000) },
+    });
+    const next = await as(reader.id).reading.get({ studyToken });
+    expect(next.position).toBe(4);
+    await as(reader.id).reading.rate({ itemToken: next.itemToken, level: "B" });
+  });
+});

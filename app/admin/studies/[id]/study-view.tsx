@@ -59,10 +59,12 @@ export function StudyView({ studyId }: { studyId: string }) {
           {s.design.type === "crossed"
             ? "Fully crossed"
             : `Split: ${s.design.readersPerCase} readers per case`}{" "}
-          · reports of one image at least {s.design.washoutItems} item
-          {s.design.washoutItems === 1 ? "" : "s"} apart · scale{" "}
-          {s.design.scale.map((l) => l.level).join("/")} (success {s.successLevels.join("+")})
-          {s.design.allowGoBack ? "" : " · no going back"}
+          ·{" "}
+          {s.design.washoutDays > 0
+            ? `reports of one image in sessions ${s.design.washoutDays} days apart`
+            : `reports of one image at least ${s.design.washoutItems} item${s.design.washoutItems === 1 ? "" : "s"} apart`}{" "}
+          · scale {s.design.scale.map((l) => l.level).join("/")} (success{" "}
+          {s.successLevels.join("+")}){s.design.allowGoBack ? "" : " · no going back"}
           {s.design.comments ? " · comments" : ""}
           {s.design.errorFlags ? " · error flags" : ""}
         </p>

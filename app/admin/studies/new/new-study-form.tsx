@@ -54,6 +54,7 @@ export function NewStudyForm() {
               type: split ? "split" : "crossed",
               readersPerCase: Number(form.get("readersPerCase") ?? 2),
               washoutItems: Number(form.get("washoutItems") ?? 1),
+              washoutDays: Number(form.get("washoutDays") ?? 0),
               allowGoBack: form.get("allowGoBack") === "on",
               comments: form.get("comments") === "on",
               errorFlags: form.get("errorFlags") === "on",
@@ -154,6 +155,19 @@ export function NewStudyForm() {
               className="w-16 rounded border border-slate-300 px-2 py-0.5"
             />
             other items apart
+          </label>
+          <label className="flex items-center gap-2">
+            or read them in separate sessions
+            <input
+              name="washoutDays"
+              type="number"
+              min={0}
+              max={365}
+              defaultValue={0}
+              aria-label="Washout in days"
+              className="w-16 rounded border border-slate-300 px-2 py-0.5"
+            />
+            days apart (0: one session)
           </label>
           <div className="flex flex-wrap gap-4">
             <label className="flex items-center gap-2">
