@@ -38,6 +38,8 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  for (const key of Object.keys(process.env))
+    if (key.startsWith("BLINDREAD_S3_")) delete process.env[key];
   await server.close();
   rmSync(dir, { recursive: true, force: true });
 });
