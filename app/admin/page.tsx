@@ -21,6 +21,9 @@ export default async function AdminHomePage() {
           <a href="/admin/models" className="text-sky-700 hover:underline">
             Models
           </a>
+          <a href="/admin/audit" className="text-sky-700 hover:underline">
+            Audit trail
+          </a>
           <a
             href="/admin/studies/new"
             className="rounded-md bg-sky-700 px-3 py-1.5 font-medium text-white hover:bg-sky-800"

@@ -1,3 +1,4 @@
+import { auditRouter } from "../audit/router";
 import { exportsRouter } from "../exports/router";
 import { importsRouter } from "../ingest/router";
 import { jobsRouter } from "../jobs/router";
@@ -15,6 +16,7 @@ export const appRouter = router({
   jobs: jobsRouter,
   models: modelsRouter,
   imports: importsRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

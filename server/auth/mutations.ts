@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { recordAudit } from "../audit/record";
 import type { DbClient } from "../db/client";
 import { isUniqueViolation } from "../db/client";
 import { AppError } from "../errors";
@@ -16,7 +17,7 @@ export async function createUser(db: DbClient, input: CreateUserInput): Promise<
   const data = createUserInput.parse(input);
   const passwordHash = await hashPassword(data.password);
   try {
-    return await db.user.create({
+    const user = await db.user.create({
       data: {
         email: data.email,
         name: data.name ?? data.email.split("@")[0] ?? data.email,
@@ -25,6 +26,14 @@ export async function createUser(db: DbClient, input: CreateUserInput): Promise<
       },
       select: userSelect,
     });
+    await recordAudit(db, {
+      actor: "cli",
+      action: "user.created",
+      subjectType: "user",
+      subjectId: user.id,
+      details: { email: user.email, role: user.role },
+    });
+    return user;
   } catch (error) {
     if (isUniqueViolation(error)) {
       throw new AppError("CONFLICT", `A user with e-mail ${data.email} already exists`);
@@ -78,17 +87,32 @@ export async function createApiToken(
     data: { userId: user.id, name: input.name ?? "cli", tokenHash: hashApiToken(token), prefix },
     select: { id: true },
   });
+  await recordAudit(db, {
+    actor: "cli",
+    action: "token.created",
+    subjectType: "api_token",
+    subjectId: row.id,
+    details: { userId: user.id, prefix },
+  });
   return { id: row.id, token, prefix };
 }
 
 /** Revokes by the token itself, its id or its printed prefix. Returns how many were revoked. */
 export async function revokeApiToken(db: DbClient, tokenOrId: string): Promise<number> {
-  const result = await db.apiToken.updateMany({
-    where: {
-      revokedAt: null,
-      OR: [{ id: tokenOrId }, { prefix: tokenOrId }, { tokenHash: hashApiToken(tokenOrId) }],
-    },
-    data: { revokedAt: new Date() },
-  });
+  const where = {
+    revokedAt: null,
+    OR: [{ id: tokenOrId }, { prefix: tokenOrId }, { tokenHash: hashApiToken(tokenOrId) }],
+  };
+  const targets = await db.apiToken.findMany({ where, select: { id: true, prefix: true } });
+  const result = await db.apiToken.updateMany({ where, data: { revokedAt: new Date() } });
+  for (const t of targets) {
+    await recordAudit(db, {
+      actor: "cli",
+      action: "token.revoked",
+      subjectType: "api_token",
+      subjectId: t.id,
+      details: { prefix: t.prefix },
+    });
+  }
   return result.count;
 }

@@ -261,6 +261,21 @@ program
     },
   );
 
+const audit = program.command("audit").description("the tamper-evident audit trail");
+audit
+  .command("verify")
+  .description("recompute the hash chain of every audit event; exits 1 if it is broken")
+  .action(async () => {
+    const report = await withDb(async (db) => {
+      const { verifyAuditChain } = await import("../audit/verify");
+      return verifyAuditChain(db);
+    });
+    if (!report.intact) {
+      fail(`audit trail broken at event ${report.firstBroken!.id}: ${report.firstBroken!.reason}`);
+    }
+    console.log(`audit trail intact: ${report.events} events, every link and hash verified`);
+  });
+
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof AppError) fail(error.message);
   if (error instanceof ZodError) {

@@ -1,4 +1,5 @@
 import os from "node:os";
+import { recordAudit } from "../audit/record";
 import type { Readable } from "node:stream";
 import type { DbClient } from "../db/client";
 import { AppError } from "../errors";
@@ -49,6 +50,13 @@ export async function exportStudy(
       channel: actor.channel,
       format,
     },
+  });
+  await recordAudit(db, {
+    actor: actor.userId ?? "cli",
+    action: "export.unblinded",
+    subjectType: "study",
+    subjectId: study.id,
+    details: { format, channel: actor.channel, by: actor.actor },
   });
   const now = new Date();
   const slug =

@@ -1,4 +1,5 @@
 import type { Prisma } from "@prisma/client";
+import { recordAudit } from "../audit/record";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { IngestError } from "./errors";
@@ -56,7 +57,7 @@ export async function executeImport(
   const job = await db.importJob.update({
     where: { id: importId },
     data: { status: "VALIDATING", startedAt: new Date() },
-    select: { studyId: true, skipInvalid: true, keepOriginals: true },
+    select: { studyId: true, skipInvalid: true, keepOriginals: true, createdById: true },
   });
   let dataset: Dataset | null = null;
   let outcome: ImportOutcome;
@@ -110,6 +111,21 @@ export async function executeImport(
       problems: outcome.problems as unknown as Prisma.InputJsonArray,
       error: outcome.error,
       finishedAt: new Date(),
+    },
+  });
+  await recordAudit(db, {
+    actor: job.createdById ?? "cli",
+    action: "import.completed",
+    subjectType: "study",
+    subjectId: job.studyId,
+    details: {
+      importId,
+      status: outcome.status,
+      imported: outcome.imported,
+      unchanged: outcome.unchanged,
+      held: outcome.held,
+      skippedRows: outcome.skippedRows,
+      keepOriginals: job.keepOriginals,
     },
   });
   if (outcome.generationJobIds.length > 0) {

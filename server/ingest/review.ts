@@ -1,4 +1,5 @@
 import type { Db } from "../db/client";
+import { recordAudit } from "../audit/record";
 import { AppError } from "../errors";
 import { getImageStore } from "../storage";
 
@@ -33,7 +34,7 @@ async function heldCase(db: Db, caseId: string) {
  * The admin looked at the pixels and found nothing identifying: the case joins the study and
  * its AI reports are generated. Returns the generation jobs to queue.
  */
-export async function releaseHeldCase(db: Db, caseId: string): Promise<string[]> {
+export async function releaseHeldCase(db: Db, caseId: string, actor = "cli"): Promise<string[]> {
   const found = await heldCase(db, caseId);
   return db.$transaction(async (tx) => {
     const released = await tx.case.updateMany({
@@ -41,6 +42,12 @@ export async function releaseHeldCase(db: Db, caseId: string): Promise<string[]>
       data: { heldReason: null },
     });
     if (released.count === 0) return [];
+    await recordAudit(tx, {
+      actor,
+      action: "case.released",
+      subjectType: "case",
+      subjectId: caseId,
+    });
     const served = found.study.models.filter((m) => m.model.kind !== "EXTERNAL");
     const jobs = await tx.generationJob.createManyAndReturn({
       data: served.map((m) => ({ caseId, modelId: m.model.id })),
@@ -52,9 +59,18 @@ export async function releaseHeldCase(db: Db, caseId: string): Promise<string[]>
 }
 
 /** The image shows identifying text: the case and its files are removed. */
-export async function discardHeldCase(db: Db, caseId: string): Promise<void> {
+export async function discardHeldCase(db: Db, caseId: string, actor = "cli"): Promise<void> {
   const found = await heldCase(db, caseId);
-  await db.case.delete({ where: { id: caseId } });
+  await db.$transaction(async (tx) => {
+    await tx.case.delete({ where: { id: caseId } });
+    await recordAudit(tx, {
+      actor,
+      action: "case.discarded",
+      subjectType: "case",
+      subjectId: caseId,
+      details: { reason: found.heldReason },
+    });
+  });
   const store = getImageStore();
   const keys = [found.imagePath, found.image16Path, found.thumbPath, found.originalPath];
   await Promise.all(

@@ -68,7 +68,7 @@ export const importsRouter = router({
     .input(caseIdInput)
     .output(z.object({ queued: z.number().int() }))
     .mutation(async ({ ctx, input }) => {
-      const ids = await releaseHeldCase(ctx.db, input.caseId);
+      const ids = await releaseHeldCase(ctx.db, input.caseId, ctx.user.id);
       await webEnqueue(ctx.db)(ids);
       return { queued: ids.length };
     }),
@@ -76,7 +76,7 @@ export const importsRouter = router({
     .input(caseIdInput)
     .output(z.object({ discarded: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
-      await discardHeldCase(ctx.db, input.caseId);
+      await discardHeldCase(ctx.db, input.caseId, ctx.user.id);
       return { discarded: true as const };
     }),
 });

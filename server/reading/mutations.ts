@@ -1,4 +1,5 @@
 import type { Prisma } from "@prisma/client";
+import { recordAudit } from "../audit/record";
 import { isUniqueViolation, type Db } from "../db/client";
 import { AppError } from "../errors";
 import { readDesign } from "../studies/design";
@@ -92,6 +93,13 @@ async function saveRating(db: Db, userId: string, input: RateItemInput) {
       where: { itemId: item.id },
       create: { itemId: item.id, level, activeMs: time, ...details },
       update: { level, activeMs: time, ...details },
+    });
+    await recordAudit(tx, {
+      actor: userId,
+      action: item.rating ? "rating.changed" : "rating.created",
+      subjectType: "reading_item",
+      subjectId: item.id,
+      details: { level, previous: item.rating?.level ?? null, ...details },
     });
     return { ...(await counts(tx, item.studyReaderId)), replayed: false };
   });

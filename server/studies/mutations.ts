@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from "node:crypto";
+import { recordAudit } from "../audit/record";
 import type { Db } from "../db/client";
 import { isUniqueViolation } from "../db/client";
 import { deriveSeed } from "../lib/rng";
@@ -30,7 +31,7 @@ function checkLevels(design: StudyDesign, successLevels: string[], stringentLeve
   }
 }
 
-export async function createStudy(db: Db, input: CreateStudyInput) {
+export async function createStudy(db: Db, input: CreateStudyInput, actor = "cli") {
   const data = createStudyInput.parse(input);
   checkLevels(data.design, data.successLevels, data.stringentLevels);
   const readers = await db.user.findMany({
@@ -40,7 +41,7 @@ export async function createStudy(db: Db, input: CreateStudyInput) {
   if (readers.length !== new Set(data.readerIds).size) {
     throw new AppError("BAD_REQUEST", "Every reader must be an active user with the READER role");
   }
-  return db.study.create({
+  const study = await db.study.create({
     data: {
       name: data.name,
       description: data.description,
@@ -57,6 +58,19 @@ export async function createStudy(db: Db, input: CreateStudyInput) {
     },
     select: { id: true, seed: true },
   });
+  await recordAudit(db, {
+    actor,
+    action: "study.created",
+    subjectType: "study",
+    subjectId: study.id,
+    details: {
+      name: data.name,
+      seed: study.seed,
+      design: data.design,
+      readers: data.readerIds.length,
+    },
+  });
+  return study;
 }
 
 /**
@@ -119,6 +133,7 @@ export async function addCase(
 export async function openStudy(
   db: Db,
   studyId: string,
+  actor = "system",
 ): Promise<{ opened: boolean; items: number }> {
   return db.$transaction(async (tx) => {
     const flipped = await tx.study.updateMany({
@@ -214,6 +229,13 @@ export async function openStudy(
       });
       items += order.length;
     }
+    await recordAudit(tx, {
+      actor,
+      action: "study.opened",
+      subjectType: "study",
+      subjectId: studyId,
+      details: { items, readers: study.readers.length, seed: study.seed },
+    });
     return { opened: true, items };
   });
 }
@@ -236,7 +258,7 @@ export async function openStudyIfReady(db: Db, studyId: string): Promise<boolean
  * Changes how a draft study will be read. The design is fixed when the study opens (its
  * reading lists are built from it), so once it is open, let alone rated, this is refused.
  */
-export async function updateStudyDesign(db: Db, input: unknown) {
+export async function updateStudyDesign(db: Db, input: unknown, actor = "cli") {
   const data = updateDesignInput.parse(input);
   checkLevels(data.design, data.successLevels, data.stringentLevels);
   const ratings = await db.rating.count({ where: { item: { studyId: data.id } } });
@@ -260,5 +282,16 @@ export async function updateStudyDesign(db: Db, input: unknown) {
       "The design is fixed once the study opens: its reading lists were built from it",
     );
   }
+  await recordAudit(db, {
+    actor,
+    action: "study.design_changed",
+    subjectType: "study",
+    subjectId: data.id,
+    details: {
+      design: data.design,
+      successLevels: data.successLevels,
+      stringentLevels: data.stringentLevels,
+    },
+  });
   return { updated: true as const };
 }

@@ -33,13 +33,13 @@ export const studiesRouter = router({
     })
     .input(createStudyInput)
     .output(z.object({ id: z.string(), seed: z.number().int() }))
-    .mutation(({ ctx, input }) => createStudy(ctx.db, input)),
+    .mutation(({ ctx, input }) => createStudy(ctx.db, input, ctx.user.id)),
   updateDesign: adminProcedure
     .input(updateDesignInput)
     .output(z.object({ updated: z.literal(true) }))
-    .mutation(({ ctx, input }) => updateStudyDesign(ctx.db, input)),
+    .mutation(({ ctx, input }) => updateStudyDesign(ctx.db, input, ctx.user.id)),
   open: adminProcedure
     .input(studyIdInput)
     .output(z.object({ opened: z.boolean(), items: z.number().int() }))
-    .mutation(({ ctx, input }) => openStudy(ctx.db, input.id)),
+    .mutation(({ ctx, input }) => openStudy(ctx.db, input.id, ctx.user.id)),
 });

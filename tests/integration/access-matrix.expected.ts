@@ -69,6 +69,8 @@ export const TRPC_MATRIX: Record<string, Row> = {
   "imports.held": ADMIN_ONLY,
   "imports.release": ADMIN_ONLY,
   "imports.discard": ADMIN_ONLY,
+  "audit.list": ADMIN_ONLY,
+  "audit.verify": ADMIN_ONLY,
 };
 
 /** Route handlers outside tRPC, and the REST API's operations, as "METHOD /path". */
