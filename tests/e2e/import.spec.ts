@@ -85,6 +85,12 @@ test("an admin creates a study, imports the demo dataset as a zip and a DICOM da
   await expect(page.getByTestId("cases").locator("tbody tr")).toHaveCount(7);
   // The made-up patient names of the DICOM files appear nowhere on the page.
   expect(await page.content()).not.toContain("DEMO^PATIENT");
+
+  // The imports are in the audit trail, whose chain is intact.
+  await page.goto("/admin/audit");
+  await expect(page.getByTestId("audit-status")).toContainText("Intact:");
+  await expect(page.getByTestId("audit-events")).toContainText("import.completed");
+  await expect(page.getByTestId("audit-events")).toContainText("study.created");
   await rm(work, { recursive: true, force: true });
   await rm(E2E_IMPORT_ROOT, { recursive: true, force: true });
 });
