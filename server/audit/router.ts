@@ -23,6 +23,7 @@ export const auditRouter = router({
       z.object({
         events: z.number().int(),
         intact: z.boolean(),
+        head: z.object({ id: z.string(), hash: z.string() }).nullable(),
         firstBroken: z.object({ id: z.string(), reason: z.string() }).nullable(),
       }),
     )

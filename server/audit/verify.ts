@@ -3,6 +3,11 @@ import type { DbClient } from "../db/client";
 export interface ChainReport {
   events: number;
   intact: boolean;
+  /**
+   * The last event and its hash. Recording it elsewhere (a ticket, an e-mail) anchors the
+   * chain: removing events from its end is then detectable too.
+   */
+  head: { id: string; hash: string } | null;
   /** The first event whose link or hash does not match, and why. */
   firstBroken: { id: string; reason: string } | null;
 }
@@ -25,10 +30,16 @@ export async function verifyAuditChain(db: DbClient): Promise<ChainReport> {
            (SELECT id FROM checked WHERE NOT (link_ok AND coalesce(hash_ok, false)) ORDER BY id LIMIT 1) AS bad_id,
            (SELECT NOT link_ok FROM checked WHERE NOT (link_ok AND coalesce(hash_ok, false)) ORDER BY id LIMIT 1) AS bad_link`;
   const events = Number(summary?.events ?? 0);
-  if (!summary?.bad_id) return { events, intact: true, firstBroken: null };
+  const last = await db.auditEvent.findFirst({
+    orderBy: { id: "desc" },
+    select: { id: true, hash: true },
+  });
+  const head = last ? { id: last.id.toString(), hash: last.hash ?? "" } : null;
+  if (!summary?.bad_id) return { events, intact: true, head, firstBroken: null };
   return {
     events,
     intact: false,
+    head,
     firstBroken: {
       id: summary.bad_id.toString(),
       reason: summary.bad_link

@@ -274,6 +274,7 @@ audit
       fail(`audit trail broken at event ${report.firstBroken!.id}: ${report.firstBroken!.reason}`);
     }
     console.log(`audit trail intact: ${report.events} events, every link and hash verified`);
+    if (report.head) console.log(`head: event ${report.head.id} ${report.head.hash}`);
   });
 
 program.parseAsync().catch((error: unknown) => {

@@ -308,8 +308,11 @@ export async function runImport(params: RunImportParams): Promise<ImportOutcome>
         };
         for (const [i, image] of images.slice(1).entries()) {
           stored.extra.push(await put(`view${i + 2}.png`, image.display));
-          if (image.original)
-            await put(`original${i + 2}.${image.original.extension}`, image.original.bytes);
+          if (image.original) {
+            stored.extra.push(
+              await put(`original${i + 2}.${image.original.extension}`, image.original.bytes),
+            );
+          }
         }
         // Only what the transaction needs is kept: holding every image until then would make
         // memory grow with the dataset.
@@ -361,6 +364,13 @@ export async function runImport(params: RunImportParams): Promise<ImportOutcome>
   try {
     const created = await db.$transaction(
       async (tx) => {
+        // Checked again under the study's row lock: the study may have opened while the
+        // images were being prepared, and openStudy takes the same lock.
+        const [current] = await tx.$queryRaw<{ status: string }[]>`
+          SELECT status::text FROM studies WHERE id = ${studyId} FOR UPDATE`;
+        if (current?.status !== "DRAFT") {
+          throw new IngestError("the study was opened while the import was running");
+        }
         // Imported reports are attributed to EXTERNAL models, which the study then includes.
         const externalIds = new Map<string, string>();
         for (const ai of valid.flatMap((v) => v.row.aiReports)) {
@@ -394,7 +404,9 @@ export async function runImport(params: RunImportParams): Promise<ImportOutcome>
           const { row, primary, stored } = entry;
           const info = {
             ...primary.info,
-            views: stored.extra.length + 1,
+            views: entry.files.length,
+            // Every other file stored for the case, so that removing the case removes them.
+            extraKeys: stored.extra,
           } as unknown as Prisma.InputJsonObject;
           const created = await tx.case.create({
             data: {

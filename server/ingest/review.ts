@@ -13,6 +13,7 @@ async function heldCase(db: Db, caseId: string) {
       image16Path: true,
       thumbPath: true,
       originalPath: true,
+      imageInfo: true,
       study: {
         select: {
           id: true,
@@ -72,7 +73,14 @@ export async function discardHeldCase(db: Db, caseId: string, actor = "cli"): Pr
     });
   });
   const store = getImageStore();
-  const keys = [found.imagePath, found.image16Path, found.thumbPath, found.originalPath];
+  const extra = (found.imageInfo as { extraKeys?: unknown } | null)?.extraKeys;
+  const keys = [
+    found.imagePath,
+    found.image16Path,
+    found.thumbPath,
+    found.originalPath,
+    ...(Array.isArray(extra) ? extra.filter((k): k is string => typeof k === "string") : []),
+  ];
   await Promise.all(
     keys.filter((k): k is string => !!k).map((k) => store.delete(k).catch(() => undefined)),
   );

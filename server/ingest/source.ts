@@ -143,7 +143,8 @@ export async function extractZip(
   limits: IngestLimits = ingestLimits(),
 ): Promise<Dataset> {
   const zip = await openZip(file);
-  const dir = await mkdtemp(path.join(os.tmpdir(), "blindread-import-"));
+  // Resolved, because dataset paths are checked against the real path of the folder.
+  const dir = await realpath(await mkdtemp(path.join(os.tmpdir(), "blindread-import-")));
   const cleanup = () => rm(dir, { recursive: true, force: true });
   try {
     let count = 0;

@@ -60,8 +60,15 @@ export async function getReaderItem(
   });
   const resumeAt = firstUnrated?.position ?? total;
   const target = position ?? resumeAt;
-  if (!design.allowGoBack && target < resumeAt && reader.finishedAt === null) {
-    throw new AppError("BAD_REQUEST", "This study does not let readers go back to rated items");
+  // Without going back, readers see items in order: the first unrated one, and the one after
+  // it (fetched ahead). Skipping further would show an image's other report out of turn.
+  if (!design.allowGoBack && reader.finishedAt === null) {
+    if (target < resumeAt) {
+      throw new AppError("BAD_REQUEST", "This study does not let readers go back to rated items");
+    }
+    if (target > resumeAt + 1) {
+      throw new AppError("BAD_REQUEST", "This study is read in order: rate the current item first");
+    }
   }
   const item = await db.readingItem.findUnique({
     where: { studyReaderId_position: { studyReaderId: reader.id, position: target } },

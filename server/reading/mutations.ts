@@ -42,6 +42,7 @@ async function saveRating(db: Db, userId: string, input: RateItemInput) {
         id: true,
         studyReaderId: true,
         session: true,
+        position: true,
         rating: { select: { activeMs: true, level: true } },
         study: { select: { design: true } },
       },
@@ -80,6 +81,14 @@ async function saveRating(db: Db, userId: string, input: RateItemInput) {
     await assertSessionOpen(tx, item.studyReaderId, item.session, design.washoutDays);
     if (!design.allowGoBack && item.rating && item.rating.level !== level) {
       throw new AppError("CONFLICT", "This study does not let readers change a saved rating");
+    }
+    if (!design.allowGoBack && !item.rating) {
+      const earlierUnrated = await tx.readingItem.count({
+        where: { studyReaderId: item.studyReaderId, position: { lt: item.position }, rating: null },
+      });
+      if (earlierUnrated > 0) {
+        throw new AppError("CONFLICT", "This study is read in order: rate the earlier items first");
+      }
     }
     // The browser sends its running total for the item, so the larger value wins: a
     // retried request cannot count the same seconds twice.

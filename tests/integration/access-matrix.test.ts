@@ -11,6 +11,7 @@ import {
   type Role,
 } from "./access-matrix.expected";
 import { db, makeStudy, makeUser, openedStudy, readAll } from "./helpers";
+import { multipartRequest } from "./multipart";
 
 // Route handlers run here outside Next.js, which has no cookie store to read a session from:
 // a caller without an API token has no session either. (Sessions are exercised through a real
@@ -190,15 +191,11 @@ const HTTP_CALLS: Record<string, (role: Role) => Promise<Response>> = {
       new Request(`${BASE}/api/v1/studies/${f.studyId}/export`, { headers: headers(role) }),
       params({ id: f.studyId }),
     ),
-  "POST /api/v1/studies/{id}/cases": (role) => {
+  "POST /api/v1/studies/{id}/cases": async (role) => {
     const form = new FormData();
     form.append("case", JSON.stringify({ case_id: "M-1", report: "Findings: x." }));
     return casesRoute.POST(
-      new Request(`${BASE}/api/v1/studies/${f.draftId}/cases`, {
-        method: "POST",
-        headers: headers(role),
-        body: form,
-      }),
+      await multipartRequest(`${BASE}/api/v1/studies/${f.draftId}/cases`, form, headers(role)),
       params({ id: f.draftId }),
     );
   },

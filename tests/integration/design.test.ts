@@ -76,6 +76,14 @@ describe("study designs", () => {
     expect(first).toMatchObject({ canGoBack: false, fields: { comment: false, flags: true } });
     const rate = (level: "A" | "B" | "C" | "D", extra = {}) =>
       as(reader.id).reading.rate({ itemToken: first.itemToken, level, ...extra });
+    // Read in order: no skipping ahead past the next item (which the page fetches ahead).
+    await expect(
+      as(reader.id).reading.get({ studyToken: list!.studyToken, position: 3 }),
+    ).rejects.toThrow(/read in order/);
+    const second = await as(reader.id).reading.get({ studyToken: list!.studyToken, position: 2 });
+    await expect(
+      as(reader.id).reading.rate({ itemToken: second.itemToken, level: "A" }),
+    ).rejects.toThrow(/rate the earlier items first/);
     await expect(rate("D")).rejects.toThrow(/one of A, B, C/);
     await expect(rate("A", { comment: "no" })).rejects.toThrow(/does not take comments/);
     await rate("A", { flags: ["omission"] });

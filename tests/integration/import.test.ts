@@ -25,6 +25,7 @@ import {
   type CaseFile,
 } from "../fixtures/datasets";
 import { db, makeStudy, makeUser } from "./helpers";
+import { multipartRequest } from "./multipart";
 
 let adminId: string;
 let readerId: string;
@@ -515,17 +516,15 @@ describe("POST /api/v1/studies/{id}/cases and the zip upload", () => {
     readerToken = (await createApiToken(db(), { email: reader.email })).token;
   });
 
-  function postCase(studyId: string, fields: Record<string, string | Blob>, auth = token) {
+  async function postCase(studyId: string, fields: Record<string, string | Blob>, auth = token) {
     const form = new FormData();
     for (const [k, v] of Object.entries(fields)) {
       if (typeof v === "string") form.append(k, v);
       else form.append(k, v, k);
     }
     return addCaseRoute(
-      new Request(`http://127.0.0.1/api/v1/studies/${studyId}/cases`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${auth}` },
-        body: form,
+      await multipartRequest(`http://127.0.0.1/api/v1/studies/${studyId}/cases`, form, {
+        authorization: `Bearer ${auth}`,
       }),
       { params: Promise.resolve({ id: studyId }) },
     );
@@ -572,6 +571,18 @@ describe("POST /api/v1/studies/{id}/cases and the zip upload", () => {
     const body = (await res.json()) as { problems: { message: string }[] };
     expect(body.problems[0]!.message).toMatch(/not a DICOM, PNG or JPEG image/);
     expect((await postCase(studyId, { case: "{}", "x.png": fake }, readerToken)).status).toBe(403);
+    // A body of undeclared length (chunked) is refused before it is read.
+    const chunked = new FormData();
+    chunked.append("case", "{}");
+    const undeclared = await addCaseRoute(
+      new Request(`http://127.0.0.1/api/v1/studies/${studyId}/cases`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}` },
+        body: chunked,
+      }),
+      { params: Promise.resolve({ id: studyId }) },
+    );
+    expect(undeclared.status).toBe(411);
     expect((await postCase(studyId, { case: "{}", "x.png": fake }, "br_nope")).status).toBe(401);
   });
 

@@ -37,9 +37,14 @@ const FLAG_LABELS: Record<Flag, string> = {
   other: "Other",
 };
 
-/** No answer at all (the request never reached the server), as opposed to a refusal. */
-function isNetworkFailure(error: unknown): boolean {
-  return !(error instanceof TRPCClientError) || !error.data?.httpStatus;
+/**
+ * A definite refusal of this rating (invalid, not the reader's, finished or closed): resending
+ * cannot help. Anything else (no answer, signed out, server trouble) keeps it for later.
+ */
+function isRefusal(error: unknown): boolean {
+  const status =
+    error instanceof TRPCClientError ? (error.data?.httpStatus as number | undefined) : undefined;
+  return status === 400 || status === 403 || status === 404 || status === 409;
 }
 
 export function Reader({ studyToken }: { studyToken: string }) {
@@ -77,7 +82,15 @@ export function Reader({ studyToken }: { studyToken: string }) {
           sent++;
           setOffline(false);
         } catch (error) {
-          if (isNetworkFailure(error)) {
+          if (!isRefusal(error)) {
+            const status =
+              error instanceof TRPCClientError
+                ? (error.data?.httpStatus as number | undefined)
+                : undefined;
+            if (status === 401)
+              setRefused(
+                "Your session has ended: sign in again; your ratings are kept until then.",
+              );
             setOffline(true);
             break;
           }
@@ -176,7 +189,8 @@ export function Reader({ studyToken }: { studyToken: string }) {
     (delta: number) => {
       if (!item) return;
       const target = item.position + delta;
-      if (delta < 0 && !item.canGoBack && item.canChange) return;
+      // Without going back the study is read in order: Enter moves on, the arrows do not.
+      if (!item.canGoBack && item.canChange) return;
       if (target >= 1 && target <= item.total) setPosition(target);
     },
     [item],
@@ -384,7 +398,7 @@ export function Reader({ studyToken }: { studyToken: string }) {
             <button
               type="button"
               onClick={() => go(1)}
-              disabled={item.position >= item.total}
+              disabled={item.position >= item.total || (!item.canGoBack && item.canChange)}
               className="rounded-md border border-slate-700 px-3 py-2 text-sm disabled:opacity-40"
               aria-label="Next item"
             >

@@ -31,6 +31,7 @@ export const BASIC_PROFILE: Readonly<Record<string, ProfileAction>> = {
   "00080050": Z, // Accession Number
   "00080058": U, // Failed SOP Instance UID List
   "00080080": X, // Institution Name
+  "00080201": X, // Timezone Offset From UTC
   "00080081": X, // Institution Address
   "00080082": X, // Institution Code Sequence
   "00080090": Z, // Referring Physician's Name
@@ -63,6 +64,8 @@ export const BASIC_PROFILE: Readonly<Record<string, ProfileAction>> = {
   "00100021": X, // Issuer of Patient ID
   "00100030": Z, // Patient's Birth Date
   "00100032": X, // Patient's Birth Time
+  "00100033": X, // Patient's Birth Date in Alternative Calendar
+  "00100034": X, // Patient's Death Date in Alternative Calendar
   "00100040": Z, // Patient's Sex
   "00100050": X, // Patient's Insurance Plan Code Sequence
   "00101000": X, // Other Patient IDs
@@ -89,6 +92,7 @@ export const BASIC_PROFILE: Readonly<Record<string, ProfileAction>> = {
   "001021C0": X, // Pregnancy Status
   "001021D0": X, // Last Menstrual Date
   "001021F0": X, // Patient's Religious Preference
+  "00102299": X, // Responsible Organization
   "00104000": X, // Patient Comments
   "00181000": X, // Device Serial Number
   "00181002": U, // Device UID
@@ -113,16 +117,23 @@ export const BASIC_PROFILE: Readonly<Record<string, ProfileAction>> = {
   "00320012": X, // Study ID Issuer
   "00321032": X, // Requesting Physician
   "00321033": X, // Requesting Service
+  "00321020": X, // Scheduled Study Location
+  "00321021": X, // Scheduled Study Location AE Title
   "00321060": X, // Requested Procedure Description
   "00321070": X, // Requested Contrast Agent
   "00324000": X, // Study Comments
   "00380010": X, // Admission ID
+  "00380060": X, // Service Episode ID
+  "00380062": X, // Service Episode Description
   "00380300": X, // Current Patient Location
   "00380400": X, // Patient's Institution Residence
   "00380500": X, // Patient State
   "00384000": X, // Visit Comments
   "00400006": X, // Scheduled Performing Physician's Name
   "00400007": X, // Scheduled Procedure Step Description
+  "00400009": X, // Scheduled Procedure Step ID
+  "00400010": X, // Scheduled Station Name
+  "00400011": X, // Scheduled Procedure Step Location
   "00400241": X, // Performed Station AE Title
   "00400242": X, // Performed Station Name
   "00400243": X, // Performed Location
@@ -133,6 +144,7 @@ export const BASIC_PROFILE: Readonly<Record<string, ProfileAction>> = {
   "00400275": X, // Request Attributes Sequence
   "00400280": X, // Comments on the Performed Procedure Step
   "00401001": X, // Requested Procedure ID
+  "00401002": X, // Reason for the Requested Procedure
   "00401004": X, // Patient Transport Arrangements
   "00401005": X, // Requested Procedure Location
   "00401010": X, // Names of Intended Recipients of Results
@@ -142,9 +154,11 @@ export const BASIC_PROFILE: Readonly<Record<string, ProfileAction>> = {
   "00402017": Z, // Filler Order Number / Imaging Service Request
   "00402400": X, // Imaging Service Request Comments
   "0040A124": U, // UID
+  "0040A027": X, // Verifying Organization
   "0040A730": X, // Content Sequence
   "00700084": Z, // Content Creator's Name
   "00880140": U, // Storage Media File-set UID
+  "00880200": X, // Icon Image Sequence (a small image that can show burned-in text)
   "04000561": X, // Original Attributes Sequence
   "30060024": U, // Referenced Frame of Reference UID
   "300600C2": U, // Related Frame of Reference UID
@@ -153,6 +167,7 @@ export const BASIC_PROFILE: Readonly<Record<string, ProfileAction>> = {
   "4008011A": X, // Distribution Address
   "40080300": X, // Impressions
   "40084000": X, // Results Comments
+  FFFAFFFA: X, // Digital Signatures Sequence
 };
 
 /** Repeating groups the profile removes: curve data (50xx) and overlay data and comments (60xx). */

@@ -64,7 +64,14 @@ export async function POST(req: Request, { params }: { params: Promise<{ id: str
       db,
       importId,
       async () => {
-        const dataset = await extractZip(file, limits);
+        let dataset;
+        try {
+          dataset = await extractZip(file, limits);
+        } catch (error) {
+          // The raw upload holds identifiable data: it goes whatever happens.
+          await cleanup();
+          throw error;
+        }
         return {
           ...dataset,
           cleanup: async () => {

@@ -24,7 +24,10 @@ export async function POST(req: Request, { params }: { params: Promise<{ id: str
   const admin = await requireAdmin(db, req, getSessionUserId);
   if (admin instanceof Response) return admin;
   const limits = ingestLimits();
-  if (Number(req.headers.get("content-length") ?? "0") > limits.maxFileBytes * 4) {
+  // The form is parsed in memory, so its size must be declared and bounded first.
+  const declared = req.headers.get("content-length");
+  if (declared === null) return problem(411, "Send a Content-Length with the case");
+  if (Number(declared) > limits.maxFileBytes * 4) {
     return problem(413, "The request is too large for one case");
   }
   let form: FormData;
