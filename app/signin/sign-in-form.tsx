@@ -20,6 +20,11 @@ export function SignInForm() {
       redirect: false,
     });
     setIsPending(false);
+    const locked = /^locked:(\d+)$/.exec(result?.error ?? "");
+    if (locked) {
+      setError(`Too many failed sign-ins. Try again in ${locked[1]} seconds.`);
+      return;
+    }
     if (!result || result.error) {
       // One message for every failure: it must not reveal whether the e-mail exists.
       setError("E-mail or password is incorrect.");

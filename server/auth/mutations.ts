@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { lockedFor, recordFailure, recordSuccess, throttleKeys } from "./throttle";
 import { recordAudit } from "../audit/record";
 import type { DbClient } from "../db/client";
 import { isUniqueViolation } from "../db/client";
@@ -115,4 +116,29 @@ export async function revokeApiToken(db: DbClient, tokenOrId: string): Promise<n
     });
   }
   return result.count;
+}
+
+export type SignInResult = { user: SessionUser } | { retryAfterSeconds: number } | null;
+
+/**
+ * Password sign-in with throttling per account and per client address: locked keys are
+ * refused before any password is checked, failures count towards a lock, and a success
+ * clears the account's count. A lock says nothing about whether the account exists.
+ */
+export async function signInWithPassword(
+  db: DbClient,
+  credentials: unknown,
+  address: string | null,
+): Promise<SignInResult> {
+  const email = String((credentials as { email?: unknown } | null)?.email ?? "");
+  const keys = throttleKeys(email, address);
+  const wait = await lockedFor(db, keys);
+  if (wait > 0) return { retryAfterSeconds: wait };
+  const user = await authenticateWithPassword(db, credentials);
+  if (!user) {
+    await recordFailure(db, keys);
+    return null;
+  }
+  await recordSuccess(db, email);
+  return { user };
 }

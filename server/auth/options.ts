@@ -1,7 +1,15 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { getDb } from "../db/client";
-import { authenticateWithPassword } from "./mutations";
+import { signInWithPassword } from "./mutations";
+
+/** The client's address as the proxy in front reports it (first X-Forwarded-For hop). */
+function clientAddress(headers: Record<string, unknown> | undefined): string | null {
+  const forwarded = headers?.["x-forwarded-for"];
+  const first = typeof forwarded === "string" ? forwarded.split(",")[0]?.trim() : undefined;
+  const real = headers?.["x-real-ip"];
+  return first || (typeof real === "string" ? real : null);
+}
 
 const SESSION_HOURS = 12;
 
@@ -17,9 +25,15 @@ export const authOptions: NextAuthOptions = {
         email: { label: "E-mail", type: "email" },
         password: { label: "Password", type: "password" },
       },
-      async authorize(credentials) {
-        const user = await authenticateWithPassword(getDb(), credentials);
-        return user ? { id: user.id, email: user.email, name: user.name } : null;
+      async authorize(credentials, req) {
+        const result = await signInWithPassword(getDb(), credentials, clientAddress(req?.headers));
+        if (result && "retryAfterSeconds" in result) {
+          // next-auth hands this message to the sign-in page as the error.
+          throw new Error(`locked:${result.retryAfterSeconds}`);
+        }
+        return result
+          ? { id: result.user.id, email: result.user.email, name: result.user.name }
+          : null;
       },
     }),
   ],
