@@ -21,6 +21,9 @@ export default async function AdminHomePage() {
           <a href="/admin/models" className="text-sky-700 hover:underline">
             Models
           </a>
+          <a href="/admin/users" className="text-sky-700 hover:underline">
+            Users
+          </a>
           <a href="/admin/audit" className="text-sky-700 hover:underline">
             Audit trail
           </a>

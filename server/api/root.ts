@@ -1,4 +1,5 @@
 import { auditRouter } from "../audit/router";
+import { usersRouter } from "../auth/router";
 import { exportsRouter } from "../exports/router";
 import { importsRouter } from "../ingest/router";
 import { jobsRouter } from "../jobs/router";
@@ -17,6 +18,7 @@ export const appRouter = router({
   models: modelsRouter,
   imports: importsRouter,
   audit: auditRouter,
+  users: usersRouter,
 });
 
 export type AppRouter = typeof appRouter;

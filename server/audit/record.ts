@@ -13,7 +13,11 @@ export type AuditAction =
   | "token.used"
   | "import.completed"
   | "case.released"
-  | "case.discarded";
+  | "case.discarded"
+  | "user.signed_out_everywhere"
+  | "user.deactivated"
+  | "user.reactivated"
+  | "user.role_changed";
 
 export interface AuditInput {
   /** A user id, or "cli" for the command line. */

@@ -31,19 +31,31 @@ export const authOptions: NextAuthOptions = {
           // next-auth hands this message to the sign-in page as the error.
           throw new Error(`locked:${result.retryAfterSeconds}`);
         }
-        return result
-          ? { id: result.user.id, email: result.user.email, name: result.user.name }
-          : null;
+        if (!result) return null;
+        const { sessionVersion } = await getDb().user.findUniqueOrThrow({
+          where: { id: result.user.id },
+          select: { sessionVersion: true },
+        });
+        return {
+          id: result.user.id,
+          email: result.user.email,
+          name: result.user.name,
+          sv: sessionVersion,
+        };
       },
     }),
   ],
   callbacks: {
     jwt({ token, user }) {
-      if (user) token.sub = user.id;
+      if (user) {
+        token.sub = user.id;
+        // The session version it was issued under: raising the user's ends this session.
+        token.sv = (user as { sv?: number }).sv ?? 0;
+      }
       return token;
     },
     session({ session, token }) {
-      return { ...session, userId: token.sub };
+      return { ...session, userId: token.sub, sv: token.sv };
     },
   },
 };

@@ -91,6 +91,11 @@ test("an admin creates a study, imports the demo dataset as a zip and a DICOM da
   await expect(page.getByTestId("audit-status")).toContainText("Intact:");
   await expect(page.getByTestId("audit-events")).toContainText("import.completed");
   await expect(page.getByTestId("audit-events")).toContainText("study.created");
+  await page.goto("/admin/users");
+  await expect(page.getByTestId("users")).toContainText("reader1@blindread.local");
+  await expect(page.getByRole("combobox", { name: "Role of reader1@blindread.local" })).toHaveValue(
+    "READER",
+  );
   await rm(work, { recursive: true, force: true });
   await rm(E2E_IMPORT_ROOT, { recursive: true, force: true });
 });

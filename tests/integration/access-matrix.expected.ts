@@ -35,6 +35,13 @@ const ANY_READER: Row = {
   admin: "forbidden",
   revoked: "unauthenticated",
 };
+const ANY_SIGNED_IN: Row = {
+  anonymous: "unauthenticated",
+  readerOfStudy: "allowed",
+  readerOfOther: "allowed",
+  admin: "allowed",
+  revoked: "unauthenticated",
+};
 const PUBLIC: Row = {
   anonymous: "allowed",
   readerOfStudy: "allowed",
@@ -71,6 +78,11 @@ export const TRPC_MATRIX: Record<string, Row> = {
   "imports.discard": ADMIN_ONLY,
   "audit.list": ADMIN_ONLY,
   "audit.verify": ADMIN_ONLY,
+  "users.list": ADMIN_ONLY,
+  "users.setActive": ADMIN_ONLY,
+  "users.setRole": ADMIN_ONLY,
+  // For the caller's own sessions only.
+  "users.signOutEverywhere": ANY_SIGNED_IN,
 };
 
 /** Route handlers outside tRPC, and the REST API's operations, as "METHOD /path". */

@@ -52,6 +52,7 @@ interface Fixture {
   caseId: string;
   importId: string;
   readerId: string;
+  spareUserId: string;
 }
 let f: Fixture;
 
@@ -87,6 +88,7 @@ beforeAll(async () => {
     caseId: (await db().case.findFirstOrThrow({ where: { studyId: study.studyId } })).id,
     importId,
     readerId: readerA.id,
+    spareUserId: (await makeUser("READER")).id,
   };
 });
 
@@ -136,6 +138,8 @@ function inputFor(name: string): unknown {
     "imports.held": { id: f.studyId },
     "imports.release": { caseId: f.caseId },
     "imports.discard": { caseId: f.caseId },
+    "users.setActive": { userId: f.spareUserId, active: true },
+    "users.setRole": { userId: f.spareUserId, role: "READER" },
   };
   return inputs[name];
 }

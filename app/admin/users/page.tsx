@@ -1,0 +1,5 @@
+import { UsersView } from "./users-view";
+
+export default function UsersPage() {
+  return <UsersView />;
+}
