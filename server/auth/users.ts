@@ -2,7 +2,7 @@ import { z } from "zod";
 import { recordAudit } from "../audit/record";
 import type { DbClient } from "../db/client";
 import { AppError } from "../errors";
-import { roleSchema } from "./schema";
+import { roleSchema, type SessionUser } from "./schema";
 
 export const userIdInput = z.object({ userId: z.string().min(1).max(64) });
 export const setActiveInput = userIdInput.extend({ active: z.boolean() });
@@ -26,19 +26,22 @@ export async function listUsers(db: DbClient) {
 }
 
 /**
- * Whether a session (issued under `version`) still counts: the user is active and has not
- * been signed out everywhere since.
+ * The user of a session issued under `version`, if it still counts: the user is active and
+ * has not been signed out everywhere (or deactivated, or given another role) since.
  */
-export async function isSessionCurrent(
+export async function sessionUser(
   db: DbClient,
   userId: string,
   version: number,
-): Promise<boolean> {
-  const user = await db.user.findFirst({
+): Promise<SessionUser | null> {
+  return db.user.findFirst({
     where: { id: userId, isActive: true, sessionVersion: version },
-    select: { id: true },
+    select: { id: true, email: true, name: true, role: true },
   });
-  return user !== null;
+}
+
+export async function isSessionCurrent(db: DbClient, userId: string, version: number) {
+  return (await sessionUser(db, userId, version)) !== null;
 }
 
 /** Ends every session of a user at once (their next request finds itself signed out). */

@@ -1,15 +1,13 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import dcmjs from "dcmjs";
+import { csvCell } from "../lib/csv";
+import dcmjs from "../ingest/dicom/dcmjs";
 import sharp from "sharp";
 import { createRng, deriveSeed } from "../lib/rng";
 import { DEMO_SEED, demoCaseFindings } from "./seed";
 import { findingTags, isNormal } from "./findings";
 import { renderPhantom } from "./phantom";
 import { writeRadiologyReport } from "./reports";
-
-dcmjs.log.setLevel("silent");
-dcmjs.log.getLogger("validation.dcmjs").setLevel("silent");
 
 const SITES = ["North campus", "South campus"];
 
@@ -61,10 +59,6 @@ async function phantomDicom(png: Buffer, caseId: string, index: number): Promise
   });
   dict.dict["7FE00010"] = { vr: "OW", Value: [pixels.buffer] };
   return Buffer.from(dict.write());
-}
-
-function csvCell(value: string): string {
-  return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
 /**

@@ -1,12 +1,11 @@
-import { createHash, createHmac, randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createHmac, randomBytes } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import os from "node:os";
 import type { Prisma } from "@prisma/client";
 import type { Db } from "../db/client";
 import { isUniqueViolation } from "../db/client";
 import { getEnv } from "../env";
-import { getImageStore } from "../storage";
+import { getImageStore, sha256, sha256OfFile } from "../storage";
 import { IngestError } from "./errors";
 import { prepareImage, type PreparedImage } from "./images";
 import { parseManifest, type ManifestRow, type Problem } from "./manifest";
@@ -59,12 +58,6 @@ interface PreparedRow extends CheckedRow {
   };
 }
 
-async function sha256OfFile(file: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
-
 /**
  * Runs fn over items with at most `limit` at a time, results in order of items. After a
  * failure no new item starts, and the first error is thrown once every running one has ended
@@ -115,6 +108,26 @@ function describeFailure(problems: Problem[], rows: number, fatal = false): stri
   return `${problems.length} problem${problems.length === 1 ? "" : "s"} in ${rows} row${rows === 1 ? "" : "s"}; nothing was imported. Fix them, or import again skipping invalid rows to import only the valid ones.`;
 }
 
+/** An outcome with nothing done, then what `extra` says. */
+export function importOutcome(
+  status: ImportOutcome["status"],
+  extra: Partial<ImportOutcome> = {},
+): ImportOutcome {
+  return {
+    status,
+    total: 0,
+    imported: 0,
+    unchanged: 0,
+    held: 0,
+    skippedRows: 0,
+    problems: [],
+    error: null,
+    generationJobIds: [],
+    caseIds: [],
+    ...extra,
+  };
+}
+
 export interface RunImportParams {
   db: Db;
   studyId: string;
@@ -138,22 +151,6 @@ export async function runImport(params: RunImportParams): Promise<ImportOutcome>
   const limits = params.limits ?? ingestLimits();
   const store = getImageStore();
   const written: string[] = [];
-  const outcome = (
-    status: ImportOutcome["status"],
-    extra: Partial<ImportOutcome>,
-  ): ImportOutcome => ({
-    status,
-    total: 0,
-    imported: 0,
-    unchanged: 0,
-    held: 0,
-    skippedRows: 0,
-    problems: [],
-    error: null,
-    generationJobIds: [],
-    caseIds: [],
-    ...extra,
-  });
   const removeWritten = async () => {
     await Promise.all(written.map((key) => store.delete(key).catch(() => undefined)));
   };
@@ -166,14 +163,16 @@ export async function runImport(params: RunImportParams): Promise<ImportOutcome>
       models: { select: { model: { select: { id: true, kind: true } } } },
     },
   });
-  if (!study) return outcome("FAILED", { error: "Study not found." });
+  if (!study) return importOutcome("FAILED", { error: "Study not found." });
   if (study.status !== "DRAFT") {
-    return outcome("FAILED", { error: "Cases can only be imported while the study is a draft." });
+    return importOutcome("FAILED", {
+      error: "Cases can only be imported while the study is a draft.",
+    });
   }
 
   const manifestInfo = await stat(dataset.manifest);
   if (manifestInfo.size > limits.maxFileBytes) {
-    return outcome("FAILED", {
+    return importOutcome("FAILED", {
       error: `The manifest is larger than the ${Math.round(limits.maxFileBytes / 1048576)} MB file limit.`,
     });
   }
@@ -190,7 +189,7 @@ export async function runImport(params: RunImportParams): Promise<ImportOutcome>
   };
   await report(true);
   if (manifest.fatal) {
-    return outcome("FAILED", {
+    return importOutcome("FAILED", {
       total: manifest.total,
       problems,
       error: describeFailure(problems, 0, true),
@@ -266,7 +265,7 @@ export async function runImport(params: RunImportParams): Promise<ImportOutcome>
       caseId: null,
       message: `the images add up to more than the ${Math.round(limits.maxTotalBytes / 1048576)} MB total limit`,
     });
-    return outcome("FAILED", {
+    return importOutcome("FAILED", {
       total: manifest.total,
       problems,
       error: describeFailure(problems, 0, true),
@@ -323,7 +322,7 @@ export async function runImport(params: RunImportParams): Promise<ImportOutcome>
             deidentification: primary.deidentification,
             // Any view that may show identifiers holds the whole case.
             heldReason: images.find((i) => i.heldReason)?.heldReason ?? null,
-            displaySha256: createHash("sha256").update(primary.display).digest("hex"),
+            displaySha256: sha256(primary.display),
           },
           stored,
         };
@@ -352,7 +351,7 @@ export async function runImport(params: RunImportParams): Promise<ImportOutcome>
   const invalidRows = new Set(problems.map((p) => p.row)).size;
   if (problems.length > 0 && !options.skipInvalid) {
     await removeWritten();
-    return outcome("FAILED", {
+    return importOutcome("FAILED", {
       total: manifest.total,
       unchanged,
       problems,
@@ -455,7 +454,7 @@ export async function runImport(params: RunImportParams): Promise<ImportOutcome>
       },
       { timeout: 600_000, maxWait: 30_000 },
     );
-    return outcome("SUCCEEDED", {
+    return importOutcome("SUCCEEDED", {
       total: manifest.total,
       imported: created.caseIds.length,
       unchanged,
@@ -468,7 +467,7 @@ export async function runImport(params: RunImportParams): Promise<ImportOutcome>
   } catch (error) {
     await removeWritten();
     if (isUniqueViolation(error)) {
-      return outcome("FAILED", {
+      return importOutcome("FAILED", {
         total: manifest.total,
         problems,
         error:
@@ -476,7 +475,7 @@ export async function runImport(params: RunImportParams): Promise<ImportOutcome>
       });
     }
     if (error instanceof IngestError)
-      return outcome("FAILED", {
+      return importOutcome("FAILED", {
         total: manifest.total,
         problems,
         error: `${error.message}; nothing was imported.`,

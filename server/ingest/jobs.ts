@@ -3,7 +3,7 @@ import { recordAudit } from "../audit/record";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { IngestError } from "./errors";
-import { runImport, type ImportOptions, type ImportOutcome } from "./importer";
+import { importOutcome, runImport, type ImportOptions, type ImportOutcome } from "./importer";
 import type { Dataset } from "./source";
 
 export type ImportOrigin = "upload" | "folder" | "cli" | "api";
@@ -83,18 +83,7 @@ export async function executeImport(
         ? `${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}; nothing was imported.`
         : "The import stopped on an internal error; nothing was imported. The server log has the details.";
     if (!(error instanceof IngestError)) console.error("[import]", importId, error);
-    outcome = {
-      status: "FAILED",
-      total: 0,
-      imported: 0,
-      unchanged: 0,
-      held: 0,
-      skippedRows: 0,
-      problems: [],
-      error: message,
-      generationJobIds: [],
-      caseIds: [],
-    };
+    outcome = importOutcome("FAILED", { error: message });
   } finally {
     await dataset?.cleanup().catch(() => undefined);
   }

@@ -1,17 +1,12 @@
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import type { Prisma } from "@prisma/client";
 import { isUniqueViolation, type DbClient } from "../db/client";
 import { AppError } from "../errors";
+import { sha256OfFile } from "../storage";
 import { addModelInput, REQUIRED_FILES, type AddModelInput, type ServedKind } from "./schema";
-
-async function sha256OfFile(file: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
 
 /**
  * The fingerprint the worker checks when it loads a model: for a classifier the sha256 of

@@ -5,24 +5,19 @@
  * Prints sustained ratings/s and p50/p99 latency of the rating request, next to pgbench's
  * single-row insert rate on the same database in the same run; the ratio is the figure.
  */
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { createScratchDatabase } from "../../server/db/scratch";
 import { parseDatabaseUrl } from "../../server/db/connection";
+import { printTable, quantile, startAppServer } from "./support";
 
 const exec = promisify(execFile);
 const READERS = Number(process.env.BENCH_READERS ?? 50);
 const CASES = Number(process.env.BENCH_CASES ?? 60);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
-const PORT = 3800 + Math.floor(Math.random() * 500);
-
-const quantile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
-};
 
 async function seed(url: string, storage: string): Promise<{ tokens: string[]; lists: string[] }> {
   process.env.DATABASE_URL = url;
@@ -143,29 +138,9 @@ async function main() {
   const storage = path.join(tmp, "images");
   console.log(`seeding ${READERS} readers x ${CASES * 2} items...`);
   const { tokens, lists } = await seed(database.url, storage);
-  const server = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
-    env: {
-      ...process.env,
-      DATABASE_URL: database.url,
-      BLINDREAD_STORAGE_DIR: storage,
-      BLINDREAD_DATA_DIR: path.join(tmp, "data"),
-      BLINDREAD_SEED_DEMO: "false",
-      PORT: String(PORT),
-      HOST: "127.0.0.1",
-    },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const base = `http://127.0.0.1:${PORT}/api/v1`;
+  const app = await startAppServer({ databaseUrl: database.url, storage, tmp });
+  const base = `${app.origin}/api/v1`;
   try {
-    for (let i = 0; i < 600; i++) {
-      if (
-        await fetch(`http://127.0.0.1:${PORT}/api/health`)
-          .then((r) => r.ok)
-          .catch(() => false)
-      )
-        break;
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
     const latencies: number[] = [];
     let failures = 0;
     const deadline = Date.now() + SECONDS * 1000;
@@ -209,12 +184,9 @@ async function main() {
       ["pgbench single-row inserts/s (8 clients)", pgbench.toFixed(1)],
       ["ratio ratings/s / pgbench inserts/s", (rate / pgbench).toFixed(3)],
     ];
-    const width = Math.max(...rows.map((r) => r[0].length));
-    console.log("\nbench:api");
-    for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
+    printTable("bench:api", rows);
   } finally {
-    server.kill("SIGTERM");
-    await new Promise((r) => server.once("exit", r));
+    await app.stop();
     rmSync(tmp, { recursive: true, force: true });
     await database.dispose();
   }

@@ -15,6 +15,7 @@ import sharp from "sharp";
 import { createScratchDatabase } from "../../server/db/scratch";
 import { buildDicom, syntheticPixels } from "../fixtures/dicom";
 import { manifestCsv, type CaseFile } from "../fixtures/datasets";
+import { printTable } from "./support";
 
 const N = Number(process.argv[2] ?? process.env.BENCH_CASES ?? 40);
 const SIZE = 2048;
@@ -153,9 +154,7 @@ async function main() {
         `${run.peakMb.toFixed(0)} MB (+${(run.peakMb - run.startMb).toFixed(0)} MB over its start)`,
       ],
     ];
-    const width = Math.max(...rows.map((r) => r[0].length));
-    console.log("\nbench:import");
-    for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
+    printTable("bench:import", rows);
     await db.$disconnect();
     for (const dir of [smallDir, fullDir]) rmSync(dir, { recursive: true, force: true });
   } finally {

@@ -6,22 +6,16 @@
  * browser takes to decode and paint one such image already in memory. Prints p50/p95 of
  * both and their ratio. Target: p95 under 150 ms.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium } from "@playwright/test";
 import { createScratchDatabase } from "../../server/db/scratch";
+import { printTable, quantile, startAppServer } from "./support";
 
 const ITEMS = 50;
 const SIZE = Number(process.env.BENCH_IMAGE_SIZE ?? 2048);
-const PORT = 3300 + Math.floor(Math.random() * 500);
 const READER = { email: "bench-reader@bench.local", password: "bench reader password" };
-
-const quantile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
-};
 
 async function seed(url: string, storage: string) {
   process.env.DATABASE_URL = url;
@@ -86,31 +80,13 @@ async function main() {
   console.log(`seeding ${ITEMS / 2} cases of ${SIZE}x${SIZE} images...`);
   await seed(database.url, storage);
 
-  const server = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
-    env: {
-      ...process.env,
-      DATABASE_URL: database.url,
-      BLINDREAD_STORAGE_DIR: storage,
-      BLINDREAD_DATA_DIR: path.join(tmp, "data"),
-      BLINDREAD_SEED_DEMO: "false",
-      PORT: String(PORT),
-      HOST: "127.0.0.1",
-    },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const base = `http://127.0.0.1:${PORT}`;
+  const app = await startAppServer({ databaseUrl: database.url, storage, tmp });
+  const base = app.origin;
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu"],
   });
   try {
-    for (let i = 0; i < 600; i++) {
-      const ok = await fetch(`${base}/api/health`)
-        .then((r) => r.ok)
-        .catch(() => false);
-      if (ok) break;
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     await page.goto(`${base}/signin`);
     await page.getByLabel("E-mail").fill(READER.email);
@@ -178,13 +154,10 @@ async function main() {
       ["decode + paint from memory, p95", `${quantile(baseline, 0.95).toFixed(1)} ms`],
       ["ratio p50 / baseline p50", (quantile(times, 0.5) / quantile(baseline, 0.5)).toFixed(2)],
     ];
-    const width = Math.max(...rows.map((r) => r[0].length));
-    console.log("\nbench:reading");
-    for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
+    printTable("bench:reading", rows);
   } finally {
     await browser.close();
-    server.kill("SIGTERM");
-    await new Promise((r) => server.once("exit", r));
+    await app.stop();
     rmSync(tmp, { recursive: true, force: true });
     await database.dispose();
   }

@@ -1,11 +1,8 @@
 import { createHmac } from "node:crypto";
-import dcmjs, { type DicomDataset, type DicomDict } from "dcmjs";
+import type { DicomDataset, DicomDict } from "dcmjs";
+import dcmjs from "./dcmjs";
 import { IngestError } from "../errors";
 import { BASIC_PROFILE, CLASS_UIDS, repeatingGroupAction, type ProfileAction } from "./profile";
-
-// dcmjs reports oddities of files on the console; they would end up in the server's log.
-dcmjs.log.setLevel("silent");
-dcmjs.log.getLogger("validation.dcmjs").setLevel("silent");
 
 export const PROFILE_NAME = "DICOM PS3.15 Basic Application Level Confidentiality Profile";
 export const PROFILE_OPTIONS = [

@@ -200,7 +200,7 @@ function HeldCases({ studyId }: { studyId: string }) {
 }
 
 /** Import cases into a draft study: a zip upload or a folder on the server, then follow it. */
-export function ImportPanel({ studyId, canImport }: { studyId: string; canImport: boolean }) {
+export function ImportPanel({ studyId }: { studyId: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [file, setFile] = useState<File | null>(null);
@@ -209,7 +209,7 @@ export function ImportPanel({ studyId, canImport }: { studyId: string; canImport
   const [uploaded, setUploaded] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [folder, setFolder] = useState("");
-  const sources = useQuery({ ...trpc.imports.sources.queryOptions(), enabled: canImport });
+  const sources = useQuery(trpc.imports.sources.queryOptions());
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.imports.list.pathKey() });
   const fromFolder = useMutation(
     trpc.imports.startFromFolder.mutationOptions({
@@ -240,107 +240,103 @@ export function ImportPanel({ studyId, canImport }: { studyId: string; canImport
   return (
     <section>
       <h2 className="mb-2 text-lg font-semibold">Import cases</h2>
-      {canImport ? (
-        <div className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 text-sm">
-          <p className="text-slate-600">
-            A dataset is a folder (or a zip of one) with <code>manifest.csv</code> or{" "}
-            <code>manifest.jsonl</code> and the images (DICOM, PNG or JPEG). Every row is checked
-            before anything is imported; DICOM files are de-identified before anything is stored.
-          </p>
-          <div className="flex flex-wrap items-center gap-3">
-            <label className="flex items-center gap-2">
-              <span>Zip file</span>
-              <input
-                type="file"
-                accept=".zip,application/zip"
-                data-testid="import-file"
-                onChange={(e) => setFile(e.target.files?.[0] ?? null)}
-              />
-            </label>
-            <button
-              type="button"
-              onClick={() => void upload()}
-              disabled={!file || uploaded !== null}
-              className="rounded-md bg-sky-700 px-3 py-1.5 font-medium text-white disabled:opacity-50"
-            >
-              Upload and import
-            </button>
-            {uploaded !== null && (
-              <span className="text-slate-600">uploading {Math.round(uploaded * 100)}%</span>
-            )}
-          </div>
-          <div className="flex flex-wrap items-center gap-3">
-            <label className="flex items-center gap-2">
-              <span>or a dataset on the server</span>
-              <select
-                value={folder}
-                onChange={(e) => setFolder(e.target.value)}
-                className="rounded border border-slate-300 px-2 py-1"
-                data-testid="import-folder"
-              >
-                <option value="">choose...</option>
-                {sources.data?.entries.map((s) => (
-                  <option key={s.name} value={s.name}>
-                    {s.name} ({s.kind})
-                  </option>
-                ))}
-              </select>
-            </label>
-            <button
-              type="button"
-              disabled={!folder || fromFolder.isPending}
-              onClick={() => {
-                setError(null);
-                fromFolder.mutate({ studyId, name: folder, skipInvalid, keepOriginals });
-              }}
-              className="rounded-md bg-sky-700 px-3 py-1.5 font-medium text-white disabled:opacity-50"
-            >
-              Import from server
-            </button>
-            {sources.data && sources.data.entries.length === 0 && (
-              <span className="text-slate-500">
-                (none yet: put dataset folders or zips in {sources.data.root})
-              </span>
-            )}
-          </div>
-          <div className="flex flex-wrap gap-4">
-            <label className="flex items-center gap-2">
-              <input
-                type="checkbox"
-                checked={skipInvalid}
-                onChange={(e) => setSkipInvalid(e.target.checked)}
-              />
-              Skip invalid rows (import the valid ones and list the rest)
-            </label>
-            <label className="flex items-center gap-2">
-              <input
-                type="checkbox"
-                checked={keepOriginals}
-                onChange={(e) => setKeepOriginals(e.target.checked)}
-              />
-              Keep de-identified originals
-            </label>
-          </div>
-          {error && (
-            <p role="alert" className="text-red-700">
-              {error}
-            </p>
+      <div className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 text-sm">
+        <p className="text-slate-600">
+          A dataset is a folder (or a zip of one) with <code>manifest.csv</code> or{" "}
+          <code>manifest.jsonl</code> and the images (DICOM, PNG or JPEG). Every row is checked
+          before anything is imported; DICOM files are de-identified before anything is stored.
+        </p>
+        <div className="flex flex-wrap items-center gap-3">
+          <label className="flex items-center gap-2">
+            <span>Zip file</span>
+            <input
+              type="file"
+              accept=".zip,application/zip"
+              data-testid="import-file"
+              onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+            />
+          </label>
+          <button
+            type="button"
+            onClick={() => void upload()}
+            disabled={!file || uploaded !== null}
+            className="rounded-md bg-sky-700 px-3 py-1.5 font-medium text-white disabled:opacity-50"
+          >
+            Upload and import
+          </button>
+          {uploaded !== null && (
+            <span className="text-slate-600">uploading {Math.round(uploaded * 100)}%</span>
           )}
-          <details>
-            <summary className="cursor-pointer text-sky-700">Manifest columns</summary>
-            <p className="mt-1 text-slate-600">
-              <code>case_id</code>, <code>image</code> (path from the manifest; several separated by
-              ;), <code>report</code> or <code>findings</code> + <code>impression</code>, and
-              optionally <code>label</code> (normal/abnormal), <code>finding_tags</code> (separated
-              by ;), <code>site</code>, and an external AI report as <code>ai_report</code>,{" "}
-              <code>ai_model</code>, <code>ai_model_version</code> (JSON Lines:{" "}
-              <code>ai_reports</code>, a list of {"{model, version, text}"}).
-            </p>
-          </details>
         </div>
-      ) : (
-        <p className="text-sm text-slate-500">Cases can be imported while the study is a draft.</p>
-      )}
+        <div className="flex flex-wrap items-center gap-3">
+          <label className="flex items-center gap-2">
+            <span>or a dataset on the server</span>
+            <select
+              value={folder}
+              onChange={(e) => setFolder(e.target.value)}
+              className="rounded border border-slate-300 px-2 py-1"
+              data-testid="import-folder"
+            >
+              <option value="">choose...</option>
+              {sources.data?.entries.map((s) => (
+                <option key={s.name} value={s.name}>
+                  {s.name} ({s.kind})
+                </option>
+              ))}
+            </select>
+          </label>
+          <button
+            type="button"
+            disabled={!folder || fromFolder.isPending}
+            onClick={() => {
+              setError(null);
+              fromFolder.mutate({ studyId, name: folder, skipInvalid, keepOriginals });
+            }}
+            className="rounded-md bg-sky-700 px-3 py-1.5 font-medium text-white disabled:opacity-50"
+          >
+            Import from server
+          </button>
+          {sources.data && sources.data.entries.length === 0 && (
+            <span className="text-slate-500">
+              (none yet: put dataset folders or zips in {sources.data.root})
+            </span>
+          )}
+        </div>
+        <div className="flex flex-wrap gap-4">
+          <label className="flex items-center gap-2">
+            <input
+              type="checkbox"
+              checked={skipInvalid}
+              onChange={(e) => setSkipInvalid(e.target.checked)}
+            />
+            Skip invalid rows (import the valid ones and list the rest)
+          </label>
+          <label className="flex items-center gap-2">
+            <input
+              type="checkbox"
+              checked={keepOriginals}
+              onChange={(e) => setKeepOriginals(e.target.checked)}
+            />
+            Keep de-identified originals
+          </label>
+        </div>
+        {error && (
+          <p role="alert" className="text-red-700">
+            {error}
+          </p>
+        )}
+        <details>
+          <summary className="cursor-pointer text-sky-700">Manifest columns</summary>
+          <p className="mt-1 text-slate-600">
+            <code>case_id</code>, <code>image</code> (path from the manifest; several separated by
+            ;), <code>report</code> or <code>findings</code> + <code>impression</code>, and
+            optionally <code>label</code> (normal/abnormal), <code>finding_tags</code> (separated by
+            ;), <code>site</code>, and an external AI report as <code>ai_report</code>,{" "}
+            <code>ai_model</code>, <code>ai_model_version</code> (JSON Lines:{" "}
+            <code>ai_reports</code>, a list of {"{model, version, text}"}).
+          </p>
+        </details>
+      </div>
       <ImportHistory studyId={studyId} />
       <HeldCases studyId={studyId} />
     </section>

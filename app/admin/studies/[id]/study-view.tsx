@@ -94,7 +94,7 @@ export function StudyView({ studyId }: { studyId: string }) {
         </section>
       )}
 
-      {s.status === "DRAFT" && <ImportPanel studyId={studyId} canImport />}
+      {s.status === "DRAFT" && <ImportPanel studyId={studyId} />}
       <GenerationPanel studyId={studyId} canRetry={s.status === "DRAFT"} />
       {s.status !== "DRAFT" && <ResultsPanel studyId={studyId} />}
       {s.status !== "DRAFT" && <ExportsPanel studyId={studyId} />}
