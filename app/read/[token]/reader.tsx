@@ -126,11 +126,15 @@ export function Reader({ studyToken }: { studyToken: string }) {
   const item = itemQuery.data;
   const activeTimeOf = useActiveTime(item?.itemToken);
 
+  // Reset the form only when the item or its stored rating really changes: a background refetch
+  // (after queued saves are sent) returns equal values in new arrays, and must not clear a
+  // choice the reader has just made.
+  const storedFlags = JSON.stringify(item?.flags ?? []);
   useEffect(() => {
     setSelected(item?.rating ?? null);
     setComment(item?.comment ?? "");
-    setFlags((item?.flags ?? []) as Flag[]);
-  }, [item?.itemToken, item?.rating, item?.comment, item?.flags]);
+    setFlags(JSON.parse(storedFlags) as Flag[]);
+  }, [item?.itemToken, item?.rating, item?.comment, storedFlags]);
 
   // The next item's report and images are fetched ahead, so moving on paints at once.
   const hasNext = item !== undefined && item.position < item.total;
