@@ -5,14 +5,17 @@ import { generateReportJob } from "../server/jobs/definitions";
 import { transitionGenerationJob } from "../server/jobs/mutations";
 import { readStoredFile } from "../server/storage";
 import { openStudyIfReady } from "../server/studies/mutations";
-import { ImageDecodeError, type LoadedReportModel } from "./models/demo-classifier";
+import { ImageDecodeError, PermanentModelError, type ReportModel } from "./models/types";
 
 export interface ServedModel {
   id: string;
-  model: LoadedReportModel;
+  model: ReportModel;
   /** This process, as recorded on the jobs it claims (host:pid). */
   worker?: string;
-  /** The model version's generation parameters, recorded on every report. */
+  /**
+   * The model version's registered parameters, recorded on every report unless the model
+   * says which settings it really used (model.parameters).
+   */
   parameters?: Prisma.InputJsonValue;
 }
 
@@ -37,10 +40,14 @@ const DECODE_FAILURE =
 
 /**
  * Runs one batch of report-generation jobs: skips what is done or claimed by another
- * worker, fails at once what cannot succeed (missing or undecodable image) with a reason
- * the admin can act on, and writes each report and its job state in one transaction. On
- * an unexpected error the claimed jobs go back to the queue, or fail on their last attempt,
- * and the error is rethrown so the queue retries with backoff.
+ * worker, fails at once what cannot succeed (missing or undecodable image, model files that
+ * changed since registration) with a reason the admin can act on, and writes each report
+ * and its job state in one transaction. On an unexpected error the claimed jobs go back to
+ * the queue, or fail on their last attempt, and the error is rethrown so the queue retries
+ * with backoff.
+ *
+ * Several batches may run at once in one process: their reading and preprocessing overlap,
+ * while the model itself takes one batch at a time.
  */
 export async function runGenerateReportBatch(
   db: Db,
@@ -58,7 +65,7 @@ export async function runGenerateReportBatch(
       if ("image" in item) claimed.push({ ...item, isLastAttempt: job.isLastAttempt });
     }
     if (claimed.length > 0) {
-      const texts = await generateTolerantly(served.model, claimed, db, log);
+      const texts = await generate(served.model, claimed, db, log);
       for (const [i, item] of claimed.entries()) {
         const result = texts[i];
         if (result) await saveReport(db, served, item, result.text, result.ms);
@@ -67,6 +74,13 @@ export async function runGenerateReportBatch(
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     log(`batch failed: ${reason}`);
+    if (error instanceof PermanentModelError) {
+      // No retry can help: fail the jobs now, and let the queue consider them done.
+      for (const item of claimed) {
+        await transitionGenerationJob(db, item.generationJobId, "FAILED", { errorMessage: reason });
+      }
+      return;
+    }
     // Each job by its own attempts: a job on its last one fails, the others go back.
     for (const item of claimed) {
       await transitionGenerationJob(
@@ -134,39 +148,53 @@ async function claim(
   }
 }
 
+/** One model inference at a time per model: batches queue here, already preprocessed. */
+const inferenceTails = new WeakMap<object, Promise<unknown>>();
+
+function oneAtATime<T>(model: object, run: () => Promise<T>): Promise<T> {
+  const result = (inferenceTails.get(model) ?? Promise.resolve()).then(run);
+  inferenceTails.set(
+    model,
+    result.catch(() => undefined),
+  );
+  return result;
+}
+
 /**
- * One batch through the model; if an image in it cannot be decoded, the images are run
- * one by one so only the bad cases fail.
+ * Preprocesses the batch, fails the jobs of images that cannot be decoded, and runs the
+ * model once on the rest. The time recorded per report is its share of the preprocessing
+ * and of the model's run, not the wait for the model.
  */
-async function generateTolerantly(
-  model: LoadedReportModel,
+async function generate(
+  model: ReportModel,
   claimed: Claimed[],
   db: Db,
   log: Log,
 ): Promise<({ text: string; ms: number } | null)[]> {
-  const started = performance.now();
-  try {
-    const texts = await model.generate(claimed.map((p) => p.image));
-    const ms = Math.round((performance.now() - started) / claimed.length);
-    return texts.map((text) => ({ text, ms }));
-  } catch (error) {
-    if (!(error instanceof ImageDecodeError)) throw error;
-  }
-  const results: ({ text: string; ms: number } | null)[] = [];
-  for (const item of claimed) {
-    const t0 = performance.now();
-    try {
-      const [text] = await model.generate([item.image]);
-      results.push({ text: text ?? "", ms: Math.round(performance.now() - t0) });
-    } catch (error) {
-      if (!(error instanceof ImageDecodeError)) throw error;
-      log(`job ${item.generationJobId}: ${error.message}`);
-      await transitionGenerationJob(db, item.generationJobId, "FAILED", {
-        errorMessage: DECODE_FAILURE,
-      });
-      results.push(null);
+  const t0 = performance.now();
+  const prepared = await model.prepare(claimed.map((c) => c.image));
+  const prepareMs = performance.now() - t0;
+  const good: number[] = [];
+  for (const [i, item] of prepared.entries()) {
+    if (!(item instanceof ImageDecodeError)) {
+      good.push(i);
+      continue;
     }
+    const job = claimed[i]!;
+    log(`job ${job.generationJobId}: ${item.message}`);
+    await transitionGenerationJob(db, job.generationJobId, "FAILED", {
+      errorMessage: DECODE_FAILURE,
+    });
   }
+  const results: ({ text: string; ms: number } | null)[] = claimed.map(() => null);
+  if (good.length === 0) return results;
+  const { texts, ms } = await oneAtATime(model, async () => {
+    const t1 = performance.now();
+    const texts = await model.infer(good.map((i) => prepared[i]));
+    return { texts, ms: performance.now() - t1 };
+  });
+  const each = Math.round((prepareMs + ms) / good.length);
+  good.forEach((i, k) => (results[i] = { text: texts[k] ?? "", ms: each }));
   return results;
 }
 
@@ -181,7 +209,10 @@ async function saveReport(db: Db, served: ServedModel, item: Claimed, text: stri
           text,
           provider: served.model.provider,
           generationMs: ms,
-          parameters: served.parameters ?? {},
+          parameters:
+            (served.model.parameters as Prisma.InputJsonObject | undefined) ??
+            served.parameters ??
+            {},
         },
       });
       await transitionGenerationJob(tx, item.generationJobId, "SUCCEEDED");

@@ -1,6 +1,7 @@
 import type { JobStatus } from "@prisma/client";
 import type { Db, DbClient } from "../db/client";
 import { AppError } from "../errors";
+import { generateReportJob } from "./definitions";
 
 /** Moves a generation job may make; anything else means another worker got there first. */
 const allowed: Record<JobStatus, readonly JobStatus[]> = {
@@ -38,14 +39,23 @@ export async function transitionGenerationJob(
   return result.count === 1;
 }
 
+/** Most job ids one sweep re-sends; a larger lost backlog goes out over the next sweeps. */
+export const RECOVERY_BATCH_LIMIT = 10_000;
+
 /**
  * Puts back jobs whose worker vanished (killed, machine lost): RUNNING for longer than the
- * queue's expiry. Returns the ids of every job of the model that is waiting, to re-send.
+ * queue's expiry. Returns the ids of the model's waiting jobs whose queue message looks lost:
+ * QUEUED for longer than `lostAfterSeconds` (since created or last claimed; a job is sent
+ * right after it is written) and with no copy waiting, retrying or running in pg-boss. Jobs
+ * the queue still holds are left to it, so a large backlog is never re-sent wholesale.
+ * Needs pg-boss's schema (the worker starts the queue first).
  */
 export async function recoverGenerationJobs(
   db: DbClient,
   modelId: string,
   staleAfterSeconds: number,
+  lostAfterSeconds: number,
+  limit = RECOVERY_BATCH_LIMIT,
 ): Promise<string[]> {
   await db.generationJob.updateMany({
     where: {
@@ -55,10 +65,23 @@ export async function recoverGenerationJobs(
     },
     data: { status: "QUEUED" },
   });
-  const rows = await db.generationJob.findMany({
-    where: { modelId, status: "QUEUED" },
-    select: { id: true },
-  });
+  const queue = generateReportJob.queueFor(modelId);
+  // Timestamps are stored as UTC without a zone; compare them with UTC "now".
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    SELECT g.id
+    FROM generation_jobs g
+    WHERE g.model_id = ${modelId}
+      AND g.status = 'QUEUED'
+      AND GREATEST(g.created_at, COALESCE(g.started_at, g.created_at))
+          < (now() AT TIME ZONE 'UTC') - make_interval(secs => ${lostAfterSeconds}::float8)
+      AND NOT EXISTS (
+        SELECT 1 FROM pgboss.job j
+        WHERE j.name = ${queue}
+          AND j.singleton_key = g.id
+          AND j.state IN ('created', 'retry', 'active')
+      )
+    ORDER BY g.created_at
+    LIMIT ${limit}`;
   return rows.map((r) => r.id);
 }
 

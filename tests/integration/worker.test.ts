@@ -155,7 +155,7 @@ describe("report generation worker", () => {
       id: served.id,
       model: {
         ...served.model,
-        generate: (batch) => ((images += batch.length), served.model.generate(batch)),
+        infer: (batch) => ((images += batch.length), served.model.infer(batch)),
       },
     };
     await runGenerateReportBatch(db(), counting, queued([first, first, second]), log);
@@ -177,7 +177,7 @@ describe("report generation worker", () => {
     const study = await makeStudy({ readerIds: [reader.id], cases: [{}] });
     const broken: ServedModel = {
       id: served.id,
-      model: { ...served.model, generate: () => Promise.reject(new Error("CUDA out of memory")) },
+      model: { ...served.model, infer: () => Promise.reject(new Error("CUDA out of memory")) },
     };
     await expect(
       runGenerateReportBatch(db(), broken, queued(study.generationJobIds), log),
@@ -201,7 +201,7 @@ describe("report generation worker", () => {
     const [early, last] = study.generationJobIds as [string, string];
     const broken: ServedModel = {
       id: served.id,
-      model: { ...served.model, generate: () => Promise.reject(new Error("device lost")) },
+      model: { ...served.model, infer: () => Promise.reject(new Error("device lost")) },
     };
     await expect(
       runGenerateReportBatch(
@@ -220,29 +220,68 @@ describe("report generation worker", () => {
     expect(await status(last)).toBe("FAILED");
   });
 
-  it("recovers jobs whose worker vanished, and queues each job once however often it is sent", async () => {
-    const reader = await makeUser("READER");
-    const study = await makeStudy({ readerIds: [reader.id], cases: [{}, {}] });
-    const [stale, fresh] = study.generationJobIds as [string, string];
-    await db().generationJob.update({
-      where: { id: stale },
-      data: { status: "RUNNING", startedAt: new Date(Date.now() - 3_600_000) },
-    });
-    await db().generationJob.update({
-      where: { id: fresh },
-      data: { status: "RUNNING", startedAt: new Date() },
-    });
-    const waiting = await recoverGenerationJobs(db(), served.id, 600);
-    expect(waiting).toContain(stale);
-    expect(waiting).not.toContain(fresh);
-
+  it("recovers jobs whose worker vanished, re-sends only jobs the queue has lost, and queues each job once", async () => {
     const boss = await startQueue(process.env.DATABASE_URL!);
     try {
-      await enqueueReportGeneration(boss, db(), [stale]);
-      await enqueueReportGeneration(boss, db(), [stale]);
-      const queue = generateReportJob.queueFor(served.id);
+      const reader = await makeUser("READER");
+      const study = await makeStudy({ readerIds: [reader.id], cases: Array(6).fill({}) });
+      // A model of its own, so no other test's jobs are swept here.
+      const model = await db().aiModel.create({
+        data: {
+          name: `recovery-${study.studyId}`,
+          version: "1",
+          sha256: "0".repeat(64),
+          path: "/nowhere",
+          kind: "FINDINGS_CLASSIFIER",
+        },
+      });
+      const cases = await db().case.findMany({
+        where: { studyId: study.studyId },
+        orderBy: { externalId: "asc" },
+      });
+      const hourAgo = new Date(Date.now() - 3_600_000);
+      const job = (i: number, data: object) =>
+        db().generationJob.create({ data: { caseId: cases[i]!.id, modelId: model.id, ...data } });
+      const stale = await job(0, {
+        status: "RUNNING",
+        createdAt: new Date(Date.now() - 7_200_000),
+        startedAt: hourAgo,
+      });
+      const running = await job(1, {
+        status: "RUNNING",
+        createdAt: hourAgo,
+        startedAt: new Date(),
+      });
+      const waitingInQueue = await job(2, { createdAt: hourAgo });
+      const lost = await job(3, { createdAt: hourAgo });
+      const justWritten = await job(4, {});
+      const copyFailed = await job(5, { createdAt: hourAgo });
+      await enqueueReportGeneration(boss, db(), [waitingInQueue.id, copyFailed.id]);
+      await db().$executeRaw`
+        UPDATE pgboss.job SET state = 'failed'
+        WHERE name = ${generateReportJob.queueFor(model.id)} AND singleton_key = ${copyFailed.id}`;
+
+      const resend = await recoverGenerationJobs(db(), model.id, 600, 60);
+      // Expected from the rules: a stale RUNNING job goes back and has no copy in the queue; a
+      // job queued an hour ago without a live copy was lost; one the queue still holds, one
+      // written a moment ago (its send may be in flight) and one still running stay as they are.
+      expect(resend.sort()).toEqual([stale.id, lost.id, copyFailed.id].sort());
+      const status = async (id: string) =>
+        (await db().generationJob.findUniqueOrThrow({ where: { id } })).status;
+      expect(await status(stale.id)).toBe("QUEUED");
+      expect(await status(running.id)).toBe("RUNNING");
+      expect(resend).not.toContain(justWritten.id);
+      // The sweep sends in bounded slices: the rest goes next time.
+      expect(await recoverGenerationJobs(db(), model.id, 600, 60, 2)).toHaveLength(2);
+
+      // Once sent, a job is no longer lost; and sending twice leaves one waiting copy.
+      await enqueueReportGeneration(boss, db(), resend);
+      await enqueueReportGeneration(boss, db(), resend);
+      expect(await recoverGenerationJobs(db(), model.id, 600, 60)).toEqual([]);
+      const queue = generateReportJob.queueFor(model.id);
       const copies = await db().$queryRaw<{ n: bigint }[]>`
-        SELECT count(*) AS n FROM pgboss.job WHERE name = ${queue} AND singleton_key = ${stale}`;
+        SELECT count(*) AS n FROM pgboss.job
+        WHERE name = ${queue} AND singleton_key = ${lost.id} AND state = 'created'`;
       expect(Number(copies[0]!.n)).toBe(1);
     } finally {
       await boss.stop({ graceful: false, wait: true });

@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 import sharp, { type OutputInfo } from "sharp";
 import type { Findings, Side } from "../../server/demo/findings";
 import { writeRadiologyReport } from "../../server/demo/reports";
 import { createRng, type Rng } from "../../server/lib/rng";
+import { loadOnProvider } from "./provider";
+import { generateStrict, ImageDecodeError, type LoadOptions, type ReportModel } from "./types";
 
 /**
  * The demo report model: a small classifier trained on procedural chest phantoms
@@ -17,28 +17,23 @@ import { createRng, type Rng } from "../../server/lib/rng";
 
 export const INPUT_SIZE = 128;
 
-export interface LoadedReportModel {
-  name: string;
-  version: string;
-  sha256: string;
-  provider: "cuda" | "cpu";
-  /** Turns decoded images into report texts, one per image, in order. */
-  generate(images: Buffer[]): Promise<string[]>;
-  close(): Promise<void>;
+/** Kept for callers written before image-to-text models: any served model. */
+export type LoadedReportModel = ReportModel;
+
+/** One image ready for the classifier: its pixels, and the seed of its report's wording. */
+export interface PreparedPhantom {
+  pixels: Float32Array;
+  seed: number;
 }
 
-export interface DemoReportModel extends LoadedReportModel {
+export interface DemoReportModel extends ReportModel<PreparedPhantom> {
   labels: string[];
   thresholds: number[];
   /** Per-image probabilities, one row per image in label order. */
   predict(images: Buffer[]): Promise<number[][]>;
 }
 
-export interface LoadOptions {
-  preferCuda?: boolean;
-  deviceId?: number;
-  log?: (msg: string) => void;
-}
+export { ImageDecodeError, type LoadOptions };
 
 export interface ModelMetadata {
   name: string;
@@ -47,13 +42,6 @@ export interface ModelMetadata {
   input: { name: string; shape: (number | string)[]; size: number; normalization: string };
   output: { name: string; labels: string[] };
   thresholds: number[];
-}
-
-export class ImageDecodeError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "ImageDecodeError";
-  }
 }
 
 /**
@@ -138,64 +126,8 @@ export function writeModelReport(
 }
 
 /** Same image, same wording: the phrasing draw is seeded by the image's bytes. */
-function rngForImage(image: Buffer): Rng {
-  return createRng(createHash("sha256").update(image).digest().readUInt32LE(0));
-}
-
-/**
- * onnxruntime-node loads its CUDA provider from the folder of its own native binding; the npm
- * package does not ship it (a GPU host installs it there). Knowing it is absent up front
- * avoids a failing native load that prints a multi-line error of its own.
- */
-function cudaProviderLibrary(): { path: string; present: boolean } | null {
-  if (process.platform !== "linux" && process.platform !== "win32") return null;
-  try {
-    const entry = createRequire(import.meta.url).resolve("onnxruntime-node");
-    const dir = path.join(
-      path.dirname(entry),
-      "..",
-      "bin",
-      "napi-v6",
-      process.platform,
-      process.arch,
-    );
-    const file =
-      process.platform === "win32"
-        ? "onnxruntime_providers_cuda.dll"
-        : "libonnxruntime_providers_cuda.so";
-    const full = path.join(dir, file);
-    return { path: full, present: existsSync(full) };
-  } catch {
-    return null;
-  }
-}
-
-async function createSession(
-  bytes: Uint8Array,
-  opts: LoadOptions,
-): Promise<{ session: ort.InferenceSession; provider: "cuda" | "cpu" }> {
-  const lib = cudaProviderLibrary();
-  if ((opts.preferCuda ?? true) && lib && !lib.present) {
-    opts.log?.(
-      `CUDA execution provider unavailable (${lib.path} is not installed); running the demo model on CPU`,
-    );
-  } else if (opts.preferCuda ?? true) {
-    try {
-      const session = await ort.InferenceSession.create(bytes, {
-        executionProviders: [{ name: "cuda", deviceId: opts.deviceId ?? 0 }],
-        // The native logger would print its own multi-line error; the one line below is enough.
-        logSeverityLevel: 4,
-      });
-      return { session, provider: "cuda" };
-    } catch (err) {
-      const reason = (err instanceof Error ? err.message : String(err)).split("\n")[0]?.trim();
-      opts.log?.(
-        `CUDA execution provider unavailable (${reason || "unknown reason"}); running the demo model on CPU`,
-      );
-    }
-  }
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ["cpu"] });
-  return { session, provider: "cpu" };
+function seedOfImage(image: Buffer): number {
+  return createHash("sha256").update(image).digest().readUInt32LE(0);
 }
 
 export async function loadDemoModel(dir: string, opts: LoadOptions = {}): Promise<DemoReportModel> {
@@ -215,40 +147,67 @@ export async function loadDemoModel(dir: string, opts: LoadOptions = {}): Promis
     throw new Error(`${metaPath}: ${labels.length} labels but ${thresholds.length} thresholds`);
   }
 
-  const { session, provider } = await createSession(bytes, opts);
+  const { value: session, provider } = await loadOnProvider("the demo model", opts, (p) =>
+    p === "cuda"
+      ? ort.InferenceSession.create(bytes, {
+          executionProviders: [{ name: "cuda", deviceId: opts.deviceId ?? 0 }],
+          // The native logger would print its own multi-line error; one log line is enough.
+          logSeverityLevel: 4,
+        })
+      : ort.InferenceSession.create(bytes, { executionProviders: ["cpu"] }),
+  );
   const inputName = meta.input.name;
   const outputName = meta.output.name;
   const pixels = INPUT_SIZE * INPUT_SIZE;
 
-  const predict = async (images: Buffer[]): Promise<number[][]> => {
-    if (images.length === 0) return [];
-    const inputs = await Promise.all(images.map((image) => preprocessImage(image)));
-    const batch = new Float32Array(images.length * pixels);
-    inputs.forEach((input, i) => batch.set(input, i * pixels));
-    const tensor = new ort.Tensor("float32", batch, [images.length, 1, INPUT_SIZE, INPUT_SIZE]);
+  const prepare = (images: Buffer[]) =>
+    Promise.all(
+      images.map(async (image): Promise<PreparedPhantom | ImageDecodeError> => {
+        try {
+          return { pixels: await preprocessImage(image), seed: seedOfImage(image) };
+        } catch (error) {
+          if (error instanceof ImageDecodeError) return error;
+          throw error;
+        }
+      }),
+    );
+
+  const run = async (batch: PreparedPhantom[]): Promise<number[][]> => {
+    if (batch.length === 0) return [];
+    const input = new Float32Array(batch.length * pixels);
+    batch.forEach((item, i) => input.set(item.pixels, i * pixels));
+    const tensor = new ort.Tensor("float32", input, [batch.length, 1, INPUT_SIZE, INPUT_SIZE]);
     const result = await session.run({ [inputName]: tensor });
     const out = result[outputName];
     if (!out) throw new Error(`model produced no output named ${outputName}`);
     const data = out.data as Float32Array;
-    return images.map((_, i) =>
+    return batch.map((_, i) =>
       Array.from(data.subarray(i * labels.length, (i + 1) * labels.length)),
     );
   };
 
+  const infer = async (batch: PreparedPhantom[]) =>
+    (await run(batch)).map((p, i) =>
+      writeModelReport(p, labels, thresholds, createRng(batch[i]!.seed)),
+    );
+
   return {
+    kind: "FINDINGS_CLASSIFIER",
     name: meta.name,
     version: meta.version,
     sha256,
     provider,
     labels,
     thresholds,
-    predict,
-    async generate(images) {
-      const probabilities = await predict(images);
-      return probabilities.map((p, i) =>
-        writeModelReport(p, labels, thresholds, rngForImage(images[i]!)),
-      );
+    prepare,
+    infer,
+    async predict(images) {
+      const prepared = await prepare(images);
+      const failed = prepared.find((p) => p instanceof ImageDecodeError);
+      if (failed) throw failed;
+      return run(prepared as PreparedPhantom[]);
     },
+    generate: (images) => generateStrict({ prepare, infer }, images),
     async close() {
       await session.release();
     },
