@@ -5,7 +5,7 @@ const booleanFlag = z
   .enum(["true", "false", "1", "0", "yes", "no"])
   .transform((v) => v === "true" || v === "1" || v === "yes");
 
-const schema = z.object({
+const fields = z.object({
   DATABASE_URL: z.string().url({ message: "must be a postgresql:// URL" }).optional(),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   /** Root of the image store (cases' images); kept outside the database. */
@@ -39,6 +39,37 @@ const schema = z.object({
   WORKER_JOB_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   /** How often each worker looks for jobs to recover (lost sends, vanished workers). */
   WORKER_RECOVERY_INTERVAL_SECONDS: z.coerce.number().min(0.5).max(3_600).default(60),
+  /** Hospital single sign-on (OpenID Connect): the issuer, client id and secret, or none of them. */
+  BLINDREAD_OIDC_ISSUER: z
+    .string()
+    .url({
+      message: "must be the issuer URL, such as https://sso.example-hospital.org/realms/main",
+    })
+    .optional(),
+  BLINDREAD_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  BLINDREAD_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Shown on the sign-in page as "Sign in with <name>". */
+  BLINDREAD_OIDC_NAME: z.string().trim().min(1).max(60).default("your hospital account"),
+});
+
+const OIDC_KEYS = [
+  "BLINDREAD_OIDC_ISSUER",
+  "BLINDREAD_OIDC_CLIENT_ID",
+  "BLINDREAD_OIDC_CLIENT_SECRET",
+] as const;
+
+const schema = fields.superRefine((env, ctx) => {
+  const missing = OIDC_KEYS.filter((key) => !env[key]);
+  // A half-configured single sign-on would only fail later, at a user's first attempt.
+  if (missing.length > 0 && missing.length < OIDC_KEYS.length) {
+    for (const key of missing) {
+      ctx.addIssue({
+        code: "custom",
+        path: [key],
+        message: `single sign-on needs all of ${OIDC_KEYS.join(", ")} (or none of them)`,
+      });
+    }
+  }
 });
 
 export type Env = z.infer<typeof schema>;
@@ -76,6 +107,19 @@ export function requireDatabaseUrl(): string {
 
 export function storageRoot(): string {
   return path.resolve(getEnv().BLINDREAD_STORAGE_DIR);
+}
+
+/** Single sign-on settings, or null when it is not configured. */
+export function oidcSettings(env: Env = getEnv()) {
+  const { BLINDREAD_OIDC_ISSUER: issuer, BLINDREAD_OIDC_CLIENT_ID: clientId } = env;
+  const clientSecret = env.BLINDREAD_OIDC_CLIENT_SECRET;
+  if (!issuer || !clientId || !clientSecret) return null;
+  return {
+    issuer: issuer.replace(/\/+$/, ""),
+    clientId,
+    clientSecret,
+    name: env.BLINDREAD_OIDC_NAME,
+  };
 }
 
 export function importRoot(): string {

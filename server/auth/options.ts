@@ -1,7 +1,10 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { getDb } from "../db/client";
+import { oidcSettings } from "../env";
 import { signInWithPassword } from "./mutations";
+import { oidcProvider, type OidcUser } from "./oidc";
+import { OIDC_PROVIDER_ID } from "./sign-in-page";
 
 /** The client's address as the proxy in front reports it (first X-Forwarded-For hop). */
 function clientAddress(headers: Record<string, unknown> | undefined): string | null {
@@ -13,11 +16,14 @@ function clientAddress(headers: Record<string, unknown> | undefined): string | n
 
 const SESSION_HOURS = 12;
 
+const oidc = oidcSettings();
+
 export const authOptions: NextAuthOptions = {
   // Credentials sign-in needs JWT sessions; the token carries only the user id, and every
   // request re-reads role and active flag from the database.
   session: { strategy: "jwt", maxAge: SESSION_HOURS * 3600 },
-  pages: { signIn: "/signin" },
+  // Refusals and provider failures come back to the sign-in page as `?error=<code>`.
+  pages: { signIn: "/signin", error: "/signin" },
   providers: [
     CredentialsProvider({
       name: "E-mail and password",
@@ -44,8 +50,15 @@ export const authOptions: NextAuthOptions = {
         };
       },
     }),
+    ...(oidc ? [oidcProvider(oidc)] : []),
   ],
   callbacks: {
+    signIn({ user, account }) {
+      const refusal = account?.provider === OIDC_PROVIDER_ID && (user as OidcUser).refusal;
+      // next-auth sends a thrown error's message to the error page, here the sign-in page.
+      if (refusal) throw new Error(refusal);
+      return true;
+    },
     jwt({ token, user }) {
       if (user) {
         token.sub = user.id;
