@@ -1,4 +1,5 @@
 import { auditRouter } from "../audit/router";
+import { qaRouter } from "../audits/router";
 import { usersRouter } from "../auth/router";
 import { exportsRouter } from "../exports/router";
 import { importsRouter } from "../ingest/router";
@@ -19,6 +20,7 @@ export const appRouter = router({
   imports: importsRouter,
   audit: auditRouter,
   users: usersRouter,
+  qa: qaRouter,
 });
 
 export type AppRouter = typeof appRouter;

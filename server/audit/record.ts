@@ -17,10 +17,13 @@ export type AuditAction =
   | "user.signed_out_everywhere"
   | "user.deactivated"
   | "user.reactivated"
-  | "user.role_changed";
+  | "user.role_changed"
+  | "audit.created"
+  | "audit.model_changed"
+  | "audit.alert_fired";
 
 export interface AuditInput {
-  /** A user id, or "cli" for the command line. */
+  /** A user id, "cli" for the command line, or "system" for what the platform did itself. */
   actor: string;
   action: AuditAction;
   subjectType?: string;

@@ -137,6 +137,15 @@ export interface RunImportParams {
   /** The import job the cases are recorded under. */
   importId?: string;
   onProgress?: (progress: ImportProgress) => void | Promise<void>;
+  /** A case sent to an open audit, rather than a dataset for a draft study. */
+  intake?: AuditIntakeHooks;
+}
+
+export interface AuditIntakeHooks {
+  /** The served model that writes the AI report, when the case came without one. */
+  generateWith: string | null;
+  /** Records the audit's side of a new case (its sampling), in the import's transaction. */
+  afterCase: (tx: Prisma.TransactionClient, caseId: string) => Promise<void>;
 }
 
 /**
@@ -159,12 +168,17 @@ export async function runImport(params: RunImportParams): Promise<ImportOutcome>
     where: { id: studyId },
     select: {
       status: true,
+      kind: true,
       deidSalt: true,
       models: { select: { model: { select: { id: true, kind: true } } } },
     },
   });
   if (!study) return importOutcome("FAILED", { error: "Study not found." });
-  if (study.status !== "DRAFT") {
+  // An audit takes cases while it runs; a reader study only before it opens.
+  const intake = params.intake ?? null;
+  if (intake && study.kind !== "AUDIT")
+    return importOutcome("FAILED", { error: "Audit not found." });
+  if (!intake && study.status !== "DRAFT") {
     return importOutcome("FAILED", {
       error: "Cases can only be imported while the study is a draft.",
     });
@@ -367,7 +381,7 @@ export async function runImport(params: RunImportParams): Promise<ImportOutcome>
         // images were being prepared, and openStudy takes the same lock.
         const [current] = await tx.$queryRaw<{ status: string }[]>`
           SELECT status::text FROM studies WHERE id = ${studyId} FOR UPDATE`;
-        if (current?.status !== "DRAFT") {
+        if (current?.status !== (intake ? "OPEN" : "DRAFT")) {
           throw new IngestError("the study was opened while the import was running");
         }
         // Imported reports are attributed to EXTERNAL models, which the study then includes.
@@ -381,7 +395,8 @@ export async function runImport(params: RunImportParams): Promise<ImportOutcome>
             update: {},
             select: { id: true, kind: true },
           });
-          if (model.kind !== "EXTERNAL") {
+          // An audited model's reports may come from the very version registered here.
+          if (model.kind !== "EXTERNAL" && !intake) {
             throw new IngestError(
               `AI model ${ai.model} ${ai.version} is registered as a served model`,
             );
@@ -393,9 +408,11 @@ export async function runImport(params: RunImportParams): Promise<ImportOutcome>
             update: {},
           });
         }
-        const generated = study.models
-          .filter((m) => m.model.kind !== "EXTERNAL")
-          .map((m) => m.model.id);
+        const generated = intake
+          ? intake.generateWith
+            ? [intake.generateWith]
+            : []
+          : study.models.filter((m) => m.model.kind !== "EXTERNAL").map((m) => m.model.id);
         const caseIds: string[] = [];
         const jobIds: string[] = [];
         let held = 0;
@@ -438,6 +455,7 @@ export async function runImport(params: RunImportParams): Promise<ImportOutcome>
             select: { id: true },
           });
           caseIds.push(created.id);
+          await intake?.afterCase(tx, created.id);
           if (primary.heldReason) {
             held++;
             continue;

@@ -3,7 +3,13 @@ import { recordAudit } from "../audit/record";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { IngestError } from "./errors";
-import { importOutcome, runImport, type ImportOptions, type ImportOutcome } from "./importer";
+import {
+  importOutcome,
+  runImport,
+  type AuditIntakeHooks,
+  type ImportOptions,
+  type ImportOutcome,
+} from "./importer";
 import type { Dataset } from "./source";
 
 export type ImportOrigin = "upload" | "folder" | "cli" | "api";
@@ -23,10 +29,10 @@ export async function createImportJob(
 ): Promise<string> {
   const study = await db.study.findUnique({
     where: { id: input.studyId },
-    select: { status: true },
+    select: { status: true, kind: true },
   });
   if (!study) throw new AppError("NOT_FOUND", "Study not found");
-  if (study.status !== "DRAFT") {
+  if (study.status !== "DRAFT" && study.kind !== "AUDIT") {
     throw new AppError("CONFLICT", "Cases can only be imported while the study is a draft");
   }
   const job = await db.importJob.create({
@@ -53,6 +59,7 @@ export async function executeImport(
   open: () => Promise<Dataset>,
   enqueue: Enqueue,
   onProgress?: (progress: { total: number; processed: number; problems: number }) => void,
+  intake?: AuditIntakeHooks,
 ): Promise<ImportOutcome> {
   const job = await db.importJob.update({
     where: { id: importId },
@@ -69,6 +76,7 @@ export async function executeImport(
       dataset,
       options: { skipInvalid: job.skipInvalid, keepOriginals: job.keepOriginals },
       importId,
+      intake,
       onProgress: async (progress) => {
         onProgress?.(progress);
         await db.importJob.update({

@@ -5,7 +5,10 @@ import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { problem } from "../auth/http";
 import { IngestError } from "./errors";
+import { safeRelativePath } from "./manifest";
+import type { IngestLimits } from "./source";
 
 /**
  * Streams a request body to a temporary file, refusing it once it passes `limit` bytes
@@ -63,4 +66,61 @@ export async function writeSingleCaseDataset(
   for (const file of files) await writeFile(path.join(dir, file.name), file.bytes);
   await writeFile(path.join(dir, "manifest.jsonl"), JSON.stringify(row) + "\n");
   return dir;
+}
+
+export interface CaseForm {
+  form: FormData;
+  /** The `case` field, a JSON object. */
+  fields: Record<string, unknown>;
+  files: { name: string; bytes: Buffer }[];
+}
+
+/**
+ * Reads a one-case multipart request (a `case` JSON field and the image files), as the REST
+ * endpoints for one study case and one audit case take it. A ready 4xx response otherwise.
+ */
+export async function readCaseForm(
+  req: Request,
+  limits: IngestLimits,
+): Promise<CaseForm | Response> {
+  // The form is parsed in memory, so its size must be declared and bounded first.
+  const declared = req.headers.get("content-length");
+  if (declared === null) return problem(411, "Send a Content-Length with the case");
+  if (Number(declared) > limits.maxFileBytes * 4) {
+    return problem(413, "The request is too large for one case");
+  }
+  let form: FormData;
+  try {
+    form = await req.formData();
+  } catch {
+    return problem(
+      400,
+      "Send multipart/form-data with a `case` field (JSON) and the image file(s)",
+    );
+  }
+  let fields: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(String(form.get("case") ?? ""));
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error();
+    fields = parsed as Record<string, unknown>;
+  } catch {
+    return problem(400, "The `case` field must be a JSON object (see the API documentation)");
+  }
+  const files: { name: string; bytes: Buffer }[] = [];
+  for (const [field, value] of form.entries()) {
+    if (typeof value === "string") continue;
+    const name = safeRelativePath(value.name || field);
+    if (!name || name.includes("/") || name.startsWith("manifest.")) {
+      return problem(400, `File name ${value.name} is not usable; send plain file names`);
+    }
+    if (value.size > limits.maxFileBytes) {
+      return problem(
+        413,
+        `${name} is larger than the ${Math.round(limits.maxFileBytes / 1048576)} MB file limit`,
+      );
+    }
+    files.push({ name, bytes: Buffer.from(await value.arrayBuffer()) });
+  }
+  if (files.length === 0) return problem(400, "Attach the case's image file(s)");
+  return { form, fields, files };
 }

@@ -34,7 +34,7 @@ export async function listReaderStudies(db: DbClient, userId: string): Promise<R
 async function getOwnStudyReader(db: DbClient, userId: string, studyToken: string) {
   const reader = await db.studyReader.findFirst({
     where: { token: studyToken, userId, study: { status: "OPEN" } },
-    select: { id: true, finishedAt: true, study: { select: { design: true } } },
+    select: { id: true, finishedAt: true, study: { select: { design: true, kind: true } } },
   });
   // Same answer for someone else's token and a made-up one: nothing to learn by probing.
   if (!reader) throw new AppError("NOT_FOUND", "This reading list does not exist or is closed");
@@ -82,7 +82,12 @@ export async function getReaderItem(
       },
     },
   });
-  if (!item) throw new AppError("NOT_FOUND", `There is no item ${target} in this reading list`);
+  if (!item) {
+    // An audit's queue starts empty and fills as cases are sampled.
+    if (total === 0)
+      throw new AppError("NOT_FOUND", "Nothing to review yet: sampled cases will appear here");
+    throw new AppError("NOT_FOUND", `There is no item ${target} in this reading list`);
+  }
   if (reader.finishedAt === null) {
     await assertSessionOpen(db, reader.id, item.session, design.washoutDays);
   }
@@ -100,6 +105,7 @@ export async function getReaderItem(
     flags: item.rating?.flags ?? [],
     canChange: reader.finishedAt === null,
     canGoBack: design.allowGoBack,
+    canFinish: reader.study.kind !== "AUDIT",
     fields: { comment: design.comments, flags: design.errorFlags },
     scale: readerScale(design),
   };

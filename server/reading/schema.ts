@@ -52,6 +52,8 @@ export const readerItemSchema = z.object({
   canChange: z.boolean(),
   /** Whether the study lets readers move back to rated items and change them. */
   canGoBack: z.boolean(),
+  /** False for a QA audit's queue, which new cases keep joining: it is never finished. */
+  canFinish: z.boolean(),
   /** Which optional fields the study asks for with each rating. */
   fields: z.object({ comment: z.boolean(), flags: z.boolean() }),
   scale: scaleSchema,

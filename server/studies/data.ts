@@ -4,7 +4,9 @@ import { readDesign } from "./design";
 import type { StudyDetail } from "./schema";
 
 export async function listStudies(db: DbClient) {
+  // Audits have their own list (their studies only hold their cases and queues).
   const studies = await db.study.findMany({
+    where: { kind: "READER_STUDY" },
     orderBy: { createdAt: "desc" },
     select: {
       id: true,

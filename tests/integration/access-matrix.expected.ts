@@ -78,6 +78,10 @@ export const TRPC_MATRIX: Record<string, Row> = {
   "imports.discard": ADMIN_ONLY,
   "audit.list": ADMIN_ONLY,
   "audit.verify": ADMIN_ONLY,
+  "qa.list": ADMIN_ONLY,
+  "qa.get": ADMIN_ONLY,
+  "qa.create": ADMIN_ONLY,
+  "qa.setModel": ADMIN_ONLY,
   "users.list": ADMIN_ONLY,
   "users.setActive": ADMIN_ONLY,
   "users.setRole": ADMIN_ONLY,
@@ -97,6 +101,7 @@ export const HTTP_MATRIX: Record<string, Row> = {
   "POST /api/v1/studies/{id}/cases": ADMIN_ONLY,
   "GET /api/v1/studies/{id}/results": ADMIN_ONLY,
   "POST /api/v1/studies": ADMIN_ONLY,
+  "POST /api/v1/audits/{id}/cases": ADMIN_ONLY,
   "GET /api/v1/reading/{studyId}/next": OWN_READER_ONLY,
   "PUT /api/v1/reading/items/{token}/rating": OWN_READER_ONLY,
 };

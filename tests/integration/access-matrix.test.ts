@@ -37,6 +37,8 @@ const adminImageRoute = await import("@/app/api/admin/cases/[id]/image/route");
 const uploadRoute = await import("@/app/api/admin/studies/[id]/imports/route");
 const exportRoute = await import("@/app/api/v1/studies/[id]/export/route");
 const casesRoute = await import("@/app/api/v1/studies/[id]/cases/route");
+const auditCasesRoute = await import("@/app/api/v1/audits/[id]/cases/route");
+const { createAudit } = await import("@/server/audits/mutations");
 
 const BASE = "http://127.0.0.1:3000";
 afterAll(() => {
@@ -53,6 +55,7 @@ interface Fixture {
   importId: string;
   readerId: string;
   spareUserId: string;
+  auditId: string;
 }
 let f: Fixture;
 
@@ -89,6 +92,13 @@ beforeAll(async () => {
     importId,
     readerId: readerA.id,
     spareUserId: (await makeUser("READER")).id,
+    auditId: (
+      await createAudit(db(), {
+        name: "Matrix audit",
+        modelName: "matrix-model",
+        reviewerIds: [readerA.id],
+      })
+    ).id,
   };
 });
 
@@ -138,6 +148,13 @@ function inputFor(name: string): unknown {
     "imports.held": { id: f.studyId },
     "imports.release": { caseId: f.caseId },
     "imports.discard": { caseId: f.caseId },
+    "qa.get": { id: f.auditId },
+    "qa.create": {
+      name: `Matrix audit ${key}`,
+      modelName: "matrix-model",
+      reviewerIds: [f.readerId],
+    },
+    "qa.setModel": { id: f.auditId, modelId: null },
     "users.setActive": { userId: f.spareUserId, active: true },
     "users.setRole": { userId: f.spareUserId, role: "READER" },
   };
@@ -201,6 +218,17 @@ const HTTP_CALLS: Record<string, (role: Role) => Promise<Response>> = {
     return casesRoute.POST(
       await multipartRequest(`${BASE}/api/v1/studies/${f.draftId}/cases`, form, headers(role)),
       params({ id: f.draftId }),
+    );
+  },
+  "POST /api/v1/audits/{id}/cases": async (role) => {
+    const form = new FormData();
+    form.append(
+      "case",
+      JSON.stringify({ accession: "M-1", report: "Findings: x.", generate: true }),
+    );
+    return auditCasesRoute.POST(
+      await multipartRequest(`${BASE}/api/v1/audits/${f.auditId}/cases`, form, headers(role)),
+      params({ id: f.auditId }),
     );
   },
   "GET /api/v1/studies/{id}/results": (role) =>

@@ -68,6 +68,7 @@ describe("blinded reading", () => {
       // The whole contract of what a reader's browser may receive (server/reading/schema.ts).
       expect(Object.keys(item).sort()).toEqual([
         "canChange",
+        "canFinish",
         "canGoBack",
         "comment",
         "fields",

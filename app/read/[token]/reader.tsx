@@ -179,7 +179,8 @@ export function Reader({ studyToken }: { studyToken: string }) {
   }, [item, selected, comment, flags, studyToken, activeTimeOf, queryClient, trpc, flush]);
 
   const allRatedRef = useRef(false);
-  allRatedRef.current = !!item && item.rated === item.total && pending === 0 && item.canChange;
+  allRatedRef.current =
+    !!item && item.rated === item.total && pending === 0 && item.canChange && item.canFinish;
   const finish = useCallback(async () => {
     try {
       await client.reading.finish.mutate({ studyToken });
@@ -409,7 +410,12 @@ export function Reader({ studyToken }: { studyToken: string }) {
               →
             </button>
           </div>
-          {allRated && item.canChange && (
+          {allRated && item.canChange && !item.canFinish && (
+            <p className="mt-3 rounded-md bg-emerald-950 p-3 text-sm text-emerald-100">
+              All {item.total} items are reviewed. New cases join this queue as they are sampled.
+            </p>
+          )}
+          {allRated && item.canChange && item.canFinish && (
             <div className="mt-3 rounded-md bg-emerald-950 p-3 text-sm text-emerald-100">
               <p>
                 All {item.total} items are rated.

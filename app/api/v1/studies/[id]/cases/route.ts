@@ -4,10 +4,9 @@ import { getSessionUserId } from "@/server/auth/request";
 import { getDb } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { createImportJob, executeImport } from "@/server/ingest/jobs";
-import { safeRelativePath } from "@/server/ingest/manifest";
 import { webEnqueue } from "@/server/ingest/router";
 import { ingestLimits, openFolder } from "@/server/ingest/source";
-import { writeSingleCaseDataset } from "@/server/ingest/upload";
+import { readCaseForm, writeSingleCaseDataset } from "@/server/ingest/upload";
 
 export const dynamic = "force-dynamic";
 
@@ -23,46 +22,9 @@ export async function POST(req: Request, { params }: { params: Promise<{ id: str
   const db = getDb();
   const admin = await requireAdmin(db, req, getSessionUserId);
   if (admin instanceof Response) return admin;
-  const limits = ingestLimits();
-  // The form is parsed in memory, so its size must be declared and bounded first.
-  const declared = req.headers.get("content-length");
-  if (declared === null) return problem(411, "Send a Content-Length with the case");
-  if (Number(declared) > limits.maxFileBytes * 4) {
-    return problem(413, "The request is too large for one case");
-  }
-  let form: FormData;
-  try {
-    form = await req.formData();
-  } catch {
-    return problem(
-      400,
-      "Send multipart/form-data with a `case` field (JSON) and the image file(s)",
-    );
-  }
-  let row: Record<string, unknown>;
-  try {
-    const parsed: unknown = JSON.parse(String(form.get("case") ?? ""));
-    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error();
-    row = parsed as Record<string, unknown>;
-  } catch {
-    return problem(400, "The `case` field must be a JSON object (case_id, report, label, ...)");
-  }
-  const files: { name: string; bytes: Buffer }[] = [];
-  for (const [field, value] of form.entries()) {
-    if (typeof value === "string") continue;
-    const name = safeRelativePath(value.name || field);
-    if (!name || name.includes("/") || name.startsWith("manifest.")) {
-      return problem(400, `File name ${value.name} is not usable; send plain file names`);
-    }
-    if (value.size > limits.maxFileBytes) {
-      return problem(
-        413,
-        `${name} is larger than the ${Math.round(limits.maxFileBytes / 1048576)} MB file limit`,
-      );
-    }
-    files.push({ name, bytes: Buffer.from(await value.arrayBuffer()) });
-  }
-  if (files.length === 0) return problem(400, "Attach the case's image file(s)");
+  const parsed = await readCaseForm(req, ingestLimits());
+  if (parsed instanceof Response) return parsed;
+  const { form, fields: row, files } = parsed;
   if (row.image === undefined && row.images === undefined) row.images = files.map((f) => f.name);
 
   const dir = await writeSingleCaseDataset(row, files);
