@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { rm } from "node:fs/promises";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
@@ -12,12 +13,22 @@ export type IntakeResult =
   | {
       status: "received" | "unchanged" | "held";
       accession: string;
+      /** The pseudonym the audit knows the case by (its dashboard and exports show this). */
+      reference: string;
       sampled: boolean;
       reason: string;
       draw: number;
       rate: number;
     }
   | { status: "invalid" | "conflict"; message: string; problems: Omit<Problem, "row">[] };
+
+/**
+ * Accession numbers identify patients' examinations (the Basic Profile removes them), so the
+ * audit keeps only a keyed hash: the sender can still recognise a resend, nobody can reverse it.
+ */
+export function accessionReference(studyKey: string, accession: string): string {
+  return `A-${createHmac("sha256", studyKey).update(accession).digest("hex").slice(0, 20)}`;
+}
 
 /**
  * Takes one case into an audit: the image is de-identified and stored exactly as a study's
@@ -37,7 +48,14 @@ export async function intakeAuditCase(
 ): Promise<IntakeResult> {
   const program = await db.auditProgram.findUnique({
     where: { id: params.programId },
-    select: { id: true, studyId: true, modelName: true, modelId: true, policy: true },
+    select: {
+      id: true,
+      studyId: true,
+      modelName: true,
+      modelId: true,
+      policy: true,
+      study: { select: { deidSalt: true } },
+    },
   });
   if (!program) throw new AppError("NOT_FOUND", "Audit not found");
   const parsed = intakeCaseSchema.safeParse(params.fields);
@@ -66,9 +84,10 @@ export async function intakeAuditCase(
     return invalid("This audit has no model version to generate reports with: send ai_report");
   }
   const policy = readPolicy(program.policy);
+  const reference = accessionReference(program.study.deidSalt, intake.accession);
   const receivedAt = intake.reported_at ? new Date(intake.reported_at) : new Date();
   const row = {
-    case_id: intake.accession,
+    case_id: reference,
     report: intake.report,
     images: params.files.map((f) => f.name),
     ...(intake.site ? { site: intake.site } : {}),
@@ -80,7 +99,7 @@ export async function intakeAuditCase(
       studyId: program.studyId,
       userId: params.userId,
       origin: "api",
-      sourceName: intake.accession,
+      sourceName: reference,
       options: { skipInvalid: false, keepOriginals: false },
     });
     const outcome = await executeImport(
@@ -97,7 +116,7 @@ export async function intakeAuditCase(
             data: {
               programId: program.id,
               caseId,
-              accession: intake.accession,
+              accession: reference,
               receivedAt,
               flagged: intake.flagged,
               stratum: decision.stratum,
@@ -130,12 +149,13 @@ export async function intakeAuditCase(
       };
     }
     const recorded = await db.auditCase.findUniqueOrThrow({
-      where: { programId_accession: { programId: program.id, accession: intake.accession } },
+      where: { programId_accession: { programId: program.id, accession: reference } },
       select: { sampled: true, reason: true, draw: true, rate: true },
     });
     return {
       status: outcome.unchanged === 1 ? "unchanged" : outcome.held ? "held" : "received",
       accession: intake.accession,
+      reference,
       ...recorded,
     };
   } finally {

@@ -254,7 +254,9 @@ describe("QA audits", () => {
     const changed = await send({ ...fields, report: "Findings: Right effusion." }, image);
     expect(changed.status).toBe(409);
     expect(
-      await db().auditCase.count({ where: { programId: auditId, accession: "ACC-IDEM" } }),
+      await db().auditCase.count({
+        where: { programId: auditId, accession: first.body.reference as string },
+      }),
     ).toBe(1);
   });
 
@@ -307,11 +309,12 @@ describe("QA audits", () => {
     );
     expect(status, JSON.stringify(body)).toBe(201);
     const auditCase = await db().auditCase.findFirstOrThrow({
-      where: { programId: auditId, accession: "ACC-DCM" },
-      select: { case: true },
+      where: { programId: auditId, accession: body.reference as string },
+      include: { case: { include: { reports: true } } },
     });
-    const stored = JSON.stringify(auditCase.case);
-    for (const value of [PHI.patientName, PHI.patientId, PHI.comment, PHI.studyUid]) {
+    const stored = JSON.stringify(auditCase);
+    // The accession number itself is not kept either, only its keyed hash.
+    for (const value of ["ACC-DCM", PHI.patientName, PHI.patientId, PHI.comment, PHI.studyUid]) {
       expect(stored).not.toContain(value);
     }
     // What was applied is recorded on the case, as for imported cases.
@@ -343,11 +346,13 @@ describe("QA audits", () => {
     );
     expect(status, JSON.stringify(body)).toBe(201);
     const job = await db().generationJob.findFirstOrThrow({
-      where: { case: { auditIntake: { accession: "ACC-GEN" } } },
+      where: { case: { auditIntake: { accession: body.reference as string } } },
     });
     expect(job).toMatchObject({ modelId: id, status: "QUEUED" });
     // Sampled (flagged), but its reviews wait for the AI report: it is not queued yet.
-    const auditCase = await db().auditCase.findFirstOrThrow({ where: { accession: "ACC-GEN" } });
+    const auditCase = await db().auditCase.findFirstOrThrow({
+      where: { accession: body.reference as string },
+    });
     expect(auditCase).toMatchObject({ sampled: true, reason: "flagged", queuedAt: null });
   });
 
