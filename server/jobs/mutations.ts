@@ -46,8 +46,9 @@ export const RECOVERY_BATCH_LIMIT = 10_000;
  * Puts back jobs whose worker vanished (killed, machine lost): RUNNING for longer than the
  * queue's expiry. Returns the ids of the model's waiting jobs whose queue message looks lost:
  * QUEUED for longer than `lostAfterSeconds` (since created or last claimed; a job is sent
- * right after it is written) and with no copy waiting, retrying or running in pg-boss. Jobs
- * the queue still holds are left to it, so a large backlog is never re-sent wholesale.
+ * right after it is written) and with no copy in pg-boss that is waiting, retrying, or was
+ * fetched within that time. Jobs the queue still holds are left to it, so a large backlog is
+ * never re-sent wholesale.
  * Needs pg-boss's schema (the worker starts the queue first).
  */
 export async function recoverGenerationJobs(
@@ -78,7 +79,13 @@ export async function recoverGenerationJobs(
         SELECT 1 FROM pgboss.job j
         WHERE j.name = ${queue}
           AND j.singleton_key = g.id
-          AND j.state IN ('created', 'retry', 'active')
+          AND (
+            j.state IN ('created', 'retry')
+            -- A copy fetched long ago for a job that is waiting again was held by a worker
+            -- that vanished; one fetched a moment ago is about to be claimed.
+            OR (j.state = 'active'
+                AND j.started_on > now() - make_interval(secs => ${lostAfterSeconds}::float8))
+          )
       )
     ORDER BY g.created_at
     LIMIT ${limit}`;

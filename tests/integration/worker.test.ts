@@ -224,7 +224,7 @@ describe("report generation worker", () => {
     const boss = await startQueue(process.env.DATABASE_URL!);
     try {
       const reader = await makeUser("READER");
-      const study = await makeStudy({ readerIds: [reader.id], cases: Array(6).fill({}) });
+      const study = await makeStudy({ readerIds: [reader.id], cases: Array(7).fill({}) });
       // A model of its own, so no other test's jobs are swept here.
       const model = await db().aiModel.create({
         data: {
@@ -256,15 +256,28 @@ describe("report generation worker", () => {
       const lost = await job(3, { createdAt: hourAgo });
       const justWritten = await job(4, {});
       const copyFailed = await job(5, { createdAt: hourAgo });
-      await enqueueReportGeneration(boss, db(), [waitingInQueue.id, copyFailed.id]);
-      await db().$executeRaw`
-        UPDATE pgboss.job SET state = 'failed'
-        WHERE name = ${generateReportJob.queueFor(model.id)} AND singleton_key = ${copyFailed.id}`;
+      const justFetched = await job(6, { createdAt: hourAgo });
+      await enqueueReportGeneration(boss, db(), [
+        stale.id,
+        waitingInQueue.id,
+        copyFailed.id,
+        justFetched.id,
+      ]);
+      const queueName = generateReportJob.queueFor(model.id);
+      const copy = (id: string, state: string, startedOn: Date) => db().$executeRaw`
+        UPDATE pgboss.job SET state = ${state}::pgboss.job_state, started_on = ${startedOn}
+        WHERE name = ${queueName} AND singleton_key = ${id}`;
+      // The stale job's copy is still "active" in pg-boss: its worker was killed holding it.
+      await copy(stale.id, "active", hourAgo);
+      await copy(copyFailed.id, "failed", hourAgo);
+      // A live worker fetched this one a moment ago and is about to claim it.
+      await copy(justFetched.id, "active", new Date());
 
       const resend = await recoverGenerationJobs(db(), model.id, 600, 60);
-      // Expected from the rules: a stale RUNNING job goes back and has no copy in the queue; a
-      // job queued an hour ago without a live copy was lost; one the queue still holds, one
-      // written a moment ago (its send may be in flight) and one still running stay as they are.
+      // Expected from the rules: a stale RUNNING job goes back, and its copy was fetched an
+      // hour ago by the vanished worker; a job queued an hour ago whose copy failed, or that
+      // never had one, was lost. One the queue still holds, one just fetched, one written a
+      // moment ago (its send may be in flight) and one still running stay as they are.
       expect(resend.sort()).toEqual([stale.id, lost.id, copyFailed.id].sort());
       const status = async (id: string) =>
         (await db().generationJob.findUniqueOrThrow({ where: { id } })).status;
@@ -278,10 +291,9 @@ describe("report generation worker", () => {
       await enqueueReportGeneration(boss, db(), resend);
       await enqueueReportGeneration(boss, db(), resend);
       expect(await recoverGenerationJobs(db(), model.id, 600, 60)).toEqual([]);
-      const queue = generateReportJob.queueFor(model.id);
       const copies = await db().$queryRaw<{ n: bigint }[]>`
         SELECT count(*) AS n FROM pgboss.job
-        WHERE name = ${queue} AND singleton_key = ${lost.id} AND state = 'created'`;
+        WHERE name = ${queueName} AND singleton_key = ${lost.id} AND state = 'created'`;
       expect(Number(copies[0]!.n)).toBe(1);
     } finally {
       await boss.stop({ graceful: false, wait: true });
