@@ -86,7 +86,6 @@ async function untilDone(jobIds: string[], worker: { output: () => string }) {
 
 describe("image-to-text models in the worker", () => {
   it("writes each case's report from a registered model, and fails the jobs of a model whose files changed", async () => {
-    const admin = await makeUser("ADMIN");
     const reader = await makeUser("READER");
     const suffix = Date.now().toString(36);
 
