@@ -18,6 +18,9 @@ export default async function AdminHomePage() {
       <div className="mb-4 flex items-baseline justify-between">
         <h1 className="text-xl font-semibold">Studies</h1>
         <div className="flex gap-4 text-sm">
+          <a href="/admin/qa" className="text-sky-700 hover:underline">
+            QA audits
+          </a>
           <a href="/admin/models" className="text-sky-700 hover:underline">
             Models
           </a>

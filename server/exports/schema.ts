@@ -38,4 +38,12 @@ export const RATING_COLUMNS = [
   ["position", "Position of the item in this reader's reading order (1-based)"],
   ["rated_at", "When the rating was first saved (UTC, ISO 8601)"],
   ["updated_at", "When the rating was last changed (UTC, ISO 8601)"],
+  [
+    "reported_at",
+    "QA audits: when the examination was reported, the period the case counts in (UTC, ISO 8601); empty in reader studies",
+  ],
+  [
+    "sampled_because",
+    "QA audits: why the case was reviewed (flagged, or random); empty in reader studies",
+  ],
 ] as const;

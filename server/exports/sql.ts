@@ -20,7 +20,8 @@ export function ratingsQuery(studyId: string): string {
       CASE WHEN r.level = ANY(s.success_levels) THEN 1 ELSE 0 END AS success,
       CASE WHEN r.level = ANY(s.stringent_levels) THEN 1 ELSE 0 END AS stringent_success,
       r.comment, array_to_string(r.flags, ';') AS flags, r.active_ms, ri.position,
-      ${isoUtc("r.created_at")} AS rated_at, ${isoUtc("r.updated_at")} AS updated_at
+      ${isoUtc("r.created_at")} AS rated_at, ${isoUtc("r.updated_at")} AS updated_at,
+      ${isoUtc("ac.received_at")} AS reported_at, ac.reason AS sampled_because
     FROM ratings r
     JOIN reading_items ri ON ri.id = r.item_id
     JOIN readers rd ON rd.id = ri.study_reader_id
@@ -28,6 +29,7 @@ export function ratingsQuery(studyId: string): string {
     JOIN cases c ON c.id = rp.case_id
     JOIN studies s ON s.id = ri.study_id
     LEFT JOIN ai_models m ON m.id = rp.model_id
+    LEFT JOIN audit_cases ac ON ac.case_id = c.id
     WHERE ri.study_id = ${study}
     ORDER BY rd.n, c.external_id, rp.source, m.name, m.version`;
 }

@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { parse as parseCsv } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { PHI } from "../fixtures/dicom";
 import { dicomCase, pngWithMetadata } from "../fixtures/datasets";
@@ -17,6 +18,7 @@ const { getAuditDashboard } = await import("@/server/audits/data");
 const { auditPolicySchema } = await import("@/server/audits/schema");
 const { getReaderItem } = await import("@/server/reading/data");
 const { rateItem } = await import("@/server/reading/mutations");
+const { exportStudy } = await import("@/server/exports/mutations");
 const intakeRoute = await import("@/app/api/v1/audits/[id]/cases/route");
 
 const BASE = "http://127.0.0.1:3000";
@@ -231,6 +233,27 @@ describe("QA audits", () => {
     });
     expect(dashboard.counts).toMatchObject({ received: 48, pendingReviews: 0, overdue: 0 });
     expect(dashboard.alerts).toHaveLength(1);
+
+    // The export, as for studies, with each review's period and why its case was sampled.
+    const exported = await exportStudy(
+      db(),
+      { studyId: dashboard.studyId, format: "csv" },
+      { actor: "test", channel: "cli" },
+    );
+    const chunks: Buffer[] = [];
+    for await (const chunk of exported.stream) chunks.push(Buffer.from(chunk as Buffer));
+    const rows = parseCsv(Buffer.concat(chunks), { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(
+      await db().rating.count({ where: { item: { study: { audit: { id: auditId } } } } }),
+    );
+    for (const row of rows) {
+      expect(["flagged", "random"]).toContain(row.sampled_because);
+      // An AI row's version is the one that was live in the week the case was reported.
+      const reported = new Date(row.reported_at!);
+      const week = WEEKS.filter((w) => w <= reported).length - 1;
+      expect(week).toBeGreaterThanOrEqual(0);
+      if (row.source === "ai") expect(row.model_version).toBe(versionOf(week));
+    }
   });
 
   it("is idempotent by accession: a resend changes nothing, a changed case is a conflict", async () => {

@@ -1,0 +1,5 @@
+import { NewAuditForm } from "./new-audit-form";
+
+export default function NewAuditPage() {
+  return <NewAuditForm />;
+}
