@@ -10,7 +10,7 @@ export class SignInPage {
     await this.page.goto("/signin");
     await this.page.getByLabel("E-mail").fill(user.email);
     await this.page.getByLabel("Password").fill(user.password);
-    await this.page.getByRole("button", { name: "Sign in" }).click();
+    await this.page.getByRole("button", { name: "Sign in", exact: true }).click();
   }
 
   /** Signs in and waits until the app has taken the user to their home page. */

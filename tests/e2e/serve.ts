@@ -1,7 +1,8 @@
 /**
  * Runs `npm start`'s script for the end-to-end tests on a fresh database: a new database
  * on DATABASE_URL's server when it is set, else a new embedded PostgreSQL in a temporary
- * folder. Everything is removed when Playwright stops it.
+ * folder. A test OpenID Connect provider runs beside it as the hospital's single sign-on.
+ * Everything is removed when Playwright stops it.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -15,11 +16,24 @@ import {
   withDatabase,
 } from "../../server/db/admin";
 import { parseDatabaseUrl } from "../../server/db/connection";
+import {
+  OIDC_CLIENT_ID,
+  OIDC_CLIENT_SECRET,
+  OIDC_NAME,
+  oidcPortFor,
+  startOidcProvider,
+} from "./oidc-provider";
+
+const port = Number(process.env.E2E_PORT ?? 3107);
+const oidc = await startOidcProvider({
+  port: oidcPortFor(port),
+  appUrl: `http://127.0.0.1:${port}`,
+});
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "blindread-e2e-"));
 const env: NodeJS.ProcessEnv = {
   ...process.env,
-  PORT: process.env.E2E_PORT ?? "3107",
+  PORT: String(port),
   HOST: "127.0.0.1",
   BLINDREAD_DATA_DIR: path.join(tmp, "data"),
   BLINDREAD_STORAGE_DIR: path.join(tmp, "storage"),
@@ -27,6 +41,10 @@ const env: NodeJS.ProcessEnv = {
   BLINDREAD_DEMO_CASES: "4",
   BLINDREAD_SEED_DEMO: "true",
   WORKER_BATCH_SIZE: "4",
+  BLINDREAD_OIDC_ISSUER: oidc.issuer,
+  BLINDREAD_OIDC_CLIENT_ID: OIDC_CLIENT_ID,
+  BLINDREAD_OIDC_CLIENT_SECRET: OIDC_CLIENT_SECRET,
+  BLINDREAD_OIDC_NAME: OIDC_NAME,
 };
 
 let dropFresh: (() => Promise<void>) | undefined;
@@ -45,6 +63,7 @@ const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
 });
 let stopping = false;
 const cleanUp = async (code: number) => {
+  await oidc.close();
   await dropFresh?.().catch((e) => console.error("could not drop the e2e database:", e));
   rmSync(tmp, { recursive: true, force: true });
   process.exit(code);

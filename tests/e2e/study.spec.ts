@@ -23,7 +23,7 @@ test("pages are served with a content security policy that forbids framing", asy
   expect(headers["x-content-type-options"]).toBe("nosniff");
   expect(headers["referrer-policy"]).toBe("no-referrer");
   // Every other test in this file runs under the same policy, so they show it breaks nothing.
-  await expect(page.getByRole("button", { name: "Sign in" })).toBeEnabled();
+  await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeEnabled();
 });
 
 test("wrong credentials get one generic message", async ({ page }) => {
