@@ -1,4 +1,4 @@
-import { existsSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -86,10 +86,19 @@ async function decode(image: Buffer): Promise<RawImage> {
   }
 }
 
-export async function loadImageToTextModel(
+/** transformers.js reads its settings (env) from one global object: load one model at a time. */
+let loading: Promise<unknown> = Promise.resolve();
+
+export function loadImageToTextModel(
   folder: string,
   opts: ImageToTextOptions,
 ): Promise<ReportModel<Tensor>> {
+  const next = loading.then(() => load(folder, opts));
+  loading = next.catch(() => undefined);
+  return next;
+}
+
+async function load(folder: string, opts: ImageToTextOptions): Promise<ReportModel<Tensor>> {
   const label = `${opts.name} ${opts.version}`;
   const fileConfig = generationConfigFile.parse(
     JSON.parse(await readFile(path.join(folder, "generation_config.json"), "utf8")),
@@ -199,9 +208,4 @@ export async function loadImageToTextModel(
     await rm(staged.root, { recursive: true, force: true });
     throw error;
   }
-}
-
-/** True when the folder looks like an Optimum image-to-text export. */
-export function isImageToTextFolder(folder: string): boolean {
-  return existsSync(path.join(folder, "encoder_model.onnx"));
 }
