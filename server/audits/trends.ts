@@ -56,6 +56,8 @@ export interface AuditTrend {
   periods: PeriodTrend[];
   /** p-chart centre line (the baseline periods' pooled rate), when the rule has one. */
   centre: number | null;
+  /** Each model version's rate over the whole audit, in the order the versions appeared. */
+  byVersion: { version: string; rate: RateEstimate }[];
   comparison: VersionComparison | null;
 }
 
@@ -186,7 +188,18 @@ export function computeTrend(ratings: readonly AuditRating[], policy: AuditPolic
   } else {
     for (const p of periods) p.breached = p.judged && p.ai.rate! < rule.threshold;
   }
-  return { period: rule.period, periods, centre, comparison: compareLastChange(ratings, periods) };
+  const versions: string[] = [];
+  for (const p of periods) for (const v of p.versions) if (!versions.includes(v)) versions.push(v);
+  return {
+    period: rule.period,
+    periods,
+    centre,
+    byVersion: versions.map((version) => ({
+      version,
+      rate: clusteredRate(ratings.filter((r) => r.modelVersion === version)),
+    })),
+    comparison: compareLastChange(ratings, periods),
+  };
 }
 
 /** The latest version change: the new version's rate against the one it replaced. */

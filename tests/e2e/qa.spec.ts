@@ -13,7 +13,7 @@ test("an admin creates an audit, cases arrive over the API, a reviewer reviews b
   await page.getByRole("link", { name: "QA audits" }).click();
   await expect(page.getByText("No audits yet")).toBeVisible();
   await page.getByRole("link", { name: "New audit" }).click();
-  await page.getByLabel("Name").fill("Live audit");
+  await page.getByLabel("Name", { exact: true }).fill("Live audit");
   await page.getByLabel(/Model audited/).fill("cxr-reporter");
   await page.getByLabel(/Demo Reader 2/).check();
   await page.getByLabel(/Share sampled at random/).fill("0");

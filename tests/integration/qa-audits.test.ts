@@ -12,7 +12,8 @@ import { multipartRequest } from "./multipart";
 vi.mock("@/server/auth/request", () => ({ getSessionUserId: async () => null }));
 
 const { createApiToken } = await import("@/server/auth/mutations");
-const { createAudit, decideSample, setAuditModel } = await import("@/server/audits/mutations");
+const { createAudit, decideSample, queuePendingReviews, setAuditModel } =
+  await import("@/server/audits/mutations");
 const { deliverDueAlerts } = await import("@/server/audits/alerts");
 const { getAuditDashboard } = await import("@/server/audits/data");
 const { auditPolicySchema } = await import("@/server/audits/schema");
@@ -151,6 +152,9 @@ describe("QA audits", () => {
         if (body.sampled) sampled++;
       }
       sampledPerWeek.push(sampled);
+      // These examinations were reported weeks ago: past the 7-day deadline, every sampled
+      // case of the week is overdue until reviewed.
+      expect((await getAuditDashboard(db(), auditId)).counts.overdue).toBe(sampled);
       // Reviews follow the stream, week by week.
       await reviewAll();
       const alerts = await db().auditAlert.findMany({ where: { programId: auditId } });
@@ -231,6 +235,11 @@ describe("QA audits", () => {
       after: "2.1",
       difference: 1,
     });
+    expect(dashboard.trend.byVersion.map((v) => [v.version, v.rate.rate])).toEqual([
+      ["1.0", 1],
+      ["2.0", 0],
+      ["2.1", 1],
+    ]);
     expect(dashboard.counts).toMatchObject({ received: 48, pendingReviews: 0, overdue: 0 });
     expect(dashboard.alerts).toHaveLength(1);
 
@@ -377,6 +386,17 @@ describe("QA audits", () => {
       where: { accession: body.reference as string },
     });
     expect(auditCase).toMatchObject({ sampled: true, reason: "flagged", queuedAt: null });
+    // The worker writes the report (as it would, in its transaction); the web process's
+    // background round then queues the case for review.
+    await db().report.create({
+      data: { caseId: job.caseId, source: "AI", modelId: id, text: "Findings: Lungs are clear." },
+    });
+    const inAudit = { study: { audit: { id: auditId } } };
+    const itemsBefore = await db().readingItem.count({ where: inAudit });
+    expect(await queuePendingReviews(db(), auditId)).toBe(1);
+    // Two reviewers, each given the AI and the radiologist's report.
+    expect(await db().readingItem.count({ where: inAudit })).toBe(itemsBefore + 2 * 2);
+    expect(await queuePendingReviews(db(), auditId)).toBe(0);
   });
 
   it("draws by stratum when the policy stratifies", () => {

@@ -165,6 +165,30 @@ export default async function AuditDashboardPage({ params }: { params: Promise<{
         </section>
       )}
 
+      {trend.byVersion.length > 1 && (
+        <section>
+          <h2 className="mb-2 text-lg font-semibold">Per model version</h2>
+          <DataTable
+            testId="versions"
+            columns={[
+              "Version",
+              { label: "AI success (95% CI)", align: "right" },
+              { label: "Ratings", align: "right" },
+              { label: "Cases", align: "right" },
+            ]}
+            rows={trend.byVersion.map((v) => ({
+              key: v.version,
+              cells: [
+                v.version,
+                `${pct(v.rate.rate)} (${pct(v.rate.lower)}–${pct(v.rate.upper)})`,
+                v.rate.ratings,
+                v.rate.cases,
+              ],
+            }))}
+          />
+        </section>
+      )}
+
       {trend.comparison && (
         <section data-testid="version-comparison">
           <h2 className="mb-1 text-lg font-semibold">Version change</h2>
