@@ -22,6 +22,13 @@ import { db, makeUser, uniqueEmail } from "./helpers";
 const APP = "http://127.0.0.1:39917";
 const SECRET = "oidc-test-secret-0123456789abcdef";
 
+const OIDC_ENV_KEYS = [
+  "NEXTAUTH_URL",
+  "BLINDREAD_OIDC_ISSUER",
+  "BLINDREAD_OIDC_CLIENT_ID",
+  "BLINDREAD_OIDC_CLIENT_SECRET",
+] as const;
+
 /** Login names at the provider; each test adds its own. */
 const accounts: Record<string, OidcClaims> = {};
 let provider: Awaited<ReturnType<typeof startOidcProvider>>;
@@ -41,6 +48,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await provider?.close();
+  // Other files may run later in this worker process.
+  for (const key of OIDC_ENV_KEYS) delete process.env[key];
 });
 
 type Jar = Map<string, string>;
