@@ -46,6 +46,44 @@ const handwrittenPaths = {
       },
     },
   },
+  "/audits/{id}/cases": {
+    post: {
+      operationId: "audits-intake",
+      summary: "Send one new case to a QA audit; the answer says whether it was sampled",
+      description:
+        "Multipart form data: a `case` field holding a JSON object (accession, report: the radiologist's signed report, either ai_report {model, version, text} or generate: true, and optionally flagged, site, modality, reported_at as ISO 8601) and the image file (DICOM, PNG or JPEG, judged by content), de-identified as in imports. The sampler decides at once and records its draw. Idempotent by accession: a resend answers `unchanged` with the first decision; different content under a known accession is a conflict. The accession is kept only as a keyed hash, returned as `reference`. Admins only.",
+      tags: ["audits"],
+      security: [{ Authorization: [] }],
+      parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+      requestBody: {
+        required: true,
+        content: {
+          "multipart/form-data": {
+            schema: {
+              type: "object",
+              required: ["case"],
+              properties: { case: { type: "string", description: "JSON object, as described" } },
+              additionalProperties: { type: "string", format: "binary" },
+            },
+          },
+        },
+      },
+      responses: {
+        "200": { description: "The same case was received before; nothing changed" },
+        "201": {
+          description:
+            "Received (status received, or held for review of possible burned-in text), with sampled, reason, draw, rate and reference",
+        },
+        "400": { description: "Malformed request" },
+        "401": { description: "No valid token" },
+        "403": { description: "Not an admin" },
+        "404": { description: "No such audit" },
+        "409": { description: "The accession was received before with other content" },
+        "413": { description: "A file is over the size limit" },
+        "422": { description: "The case is invalid; `problems` says why" },
+      },
+    },
+  },
   "/studies/{id}/export": {
     get: {
       operationId: "exports-study",

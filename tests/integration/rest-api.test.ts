@@ -57,5 +57,9 @@ describe("REST API /api/v1", () => {
     expect(op.security).toBeDefined();
     const schema = op.responses["200"].content["application/json"].schema;
     expect(JSON.stringify(schema)).toContain("stringent");
+    // The multipart endpoints, outside tRPC, are described too.
+    expect(doc.paths["/audits/{id}/cases"].post.requestBody.content).toHaveProperty(
+      "multipart/form-data",
+    );
   });
 });
