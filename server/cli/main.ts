@@ -261,6 +261,68 @@ program
     },
   );
 
+program
+  .command("backup")
+  .description(
+    "back up the database (pg_dump) and then the local image store into a new folder (docs/operations.md)",
+  )
+  .argument("<dir>", "a new or empty folder")
+  .action(async (dir: string) => {
+    const url = resolveDatabaseUrl();
+    if (!url) fail("no database: set DATABASE_URL");
+    process.env.DATABASE_URL = url;
+    const { getEnv, storageRoot } = await import("../env");
+    const { backupTo } = await import("../db/backup");
+    const s3 = getEnv().BLINDREAD_S3_BUCKET;
+    const manifest = await backupTo({
+      databaseUrl: url,
+      dir,
+      imagesDir: s3 ? null : storageRoot(),
+    });
+    console.log(
+      `database: ${path.join(dir, manifest.database.file)} (${manifest.database.serverVersion})`,
+    );
+    if (manifest.images) {
+      console.log(
+        `images: ${manifest.images.files} files, ${(manifest.images.bytes / 1048576).toFixed(1)} MB in ${path.join(dir, manifest.images.dir)}`,
+      );
+    } else {
+      console.log(
+        `images: in the bucket ${s3}; copy it now with the bucket's tools (e.g. aws s3 sync), after this dump`,
+      );
+    }
+  });
+
+program
+  .command("restore")
+  .description("restore a backup folder into an empty database and the image store")
+  .argument("<dir>", "a folder written by blindread backup")
+  .action(async (dir: string) => {
+    const url = resolveDatabaseUrl();
+    if (!url) fail("no database: set DATABASE_URL to a new, empty database");
+    process.env.DATABASE_URL = url;
+    const { getEnv, storageRoot } = await import("../env");
+    const { restoreFrom, missingImages } = await import("../db/backup");
+    const s3 = getEnv().BLINDREAD_S3_BUCKET;
+    const manifest = await restoreFrom({
+      databaseUrl: url,
+      dir,
+      imagesDir: s3 ? null : storageRoot(),
+    });
+    console.log(`database restored from ${manifest.database.file} (taken ${manifest.createdAt})`);
+    const missing = await withDb(async (db) => {
+      const { getImageStore } = await import("../storage");
+      const store = getImageStore();
+      return missingImages(db, (key) => store.exists(key));
+    });
+    if (missing.length > 0) {
+      fail(
+        `${missing.length} image(s) the database refers to are not in the image store, e.g. ${missing.slice(0, 3).join(", ")}`,
+      );
+    }
+    console.log("every case image the database refers to is in the image store");
+  });
+
 const audit = program.command("audit").description("the tamper-evident audit trail");
 audit
   .command("verify")
