@@ -2,7 +2,7 @@
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { useTRPC, useTRPCClient } from "@/components/trpc";
 import { useActiveTime } from "@/components/use-active-time";
 import { ERROR_FLAGS } from "@/server/reading/schema";
@@ -126,15 +126,20 @@ export function Reader({ studyToken }: { studyToken: string }) {
   const item = itemQuery.data;
   const activeTimeOf = useActiveTime(item?.itemToken);
 
-  // Reset the form only when the item or its stored rating really changes: a background refetch
-  // (after queued saves are sent) returns equal values in new arrays, and must not clear a
-  // choice the reader has just made.
-  const storedFlags = JSON.stringify(item?.flags ?? []);
-  useEffect(() => {
-    setSelected(item?.rating ?? null);
-    setComment(item?.comment ?? "");
-    setFlags(JSON.parse(storedFlags) as Flag[]);
-  }, [item?.itemToken, item?.rating, item?.comment, storedFlags]);
+  // The form follows the item on screen. Reset while rendering (not in an effect), so that a
+  // key pressed the moment the next item paints lands on that item's fresh form instead of
+  // being wiped by an effect that runs after the paint. Only a new item or a changed stored
+  // rating resets it: a background refetch of equal values must not clear a fresh choice.
+  const formKey = item
+    ? JSON.stringify([item.itemToken, item.rating, item.comment, item.flags])
+    : null;
+  const [formFor, setFormFor] = useState<string | null>(null);
+  if (item && formKey !== formFor) {
+    setFormFor(formKey);
+    setSelected(item.rating ?? null);
+    setComment(item.comment ?? "");
+    setFlags(item.flags as Flag[]);
+  }
 
   // The next item's report and images are fetched ahead, so moving on paints at once.
   const hasNext = item !== undefined && item.position < item.total;
@@ -201,8 +206,11 @@ export function Reader({ studyToken }: { studyToken: string }) {
     [item],
   );
 
-  useEffect(() => {
-    function onKey(event: KeyboardEvent) {
+  // One listener for the page's life, calling the handler of the latest render: a key pressed
+  // between a render and its effects still acts on the item shown.
+  const onKeyRef = useRef<(event: KeyboardEvent) => void>(() => undefined);
+  useLayoutEffect(() => {
+    onKeyRef.current = function onKey(event: KeyboardEvent) {
       // Typing in the comment box is not a command.
       const target = event.target;
       if (target instanceof Element && target.closest("input, textarea, select")) return;
@@ -226,10 +234,13 @@ export function Reader({ studyToken }: { studyToken: string }) {
         return;
       }
       event.preventDefault();
-    }
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [item, save, go, finish]);
+    };
+  });
+  useEffect(() => {
+    const listener = (event: KeyboardEvent) => onKeyRef.current(event);
+    window.addEventListener("keydown", listener);
+    return () => window.removeEventListener("keydown", listener);
+  }, []);
 
   if (itemQuery.isError) {
     return (
