@@ -310,11 +310,16 @@ program
       imagesDir: s3 ? null : storageRoot(),
     });
     console.log(`database restored from ${manifest.database.file} (taken ${manifest.createdAt})`);
-    const missing = await withDb(async (db) => {
+    const { missing, missingOfHeld } = await withDb(async (db) => {
       const { getImageStore } = await import("../storage");
       const store = getImageStore();
       return missingImages(db, (key) => store.exists(key));
     });
+    if (missingOfHeld.length > 0) {
+      console.error(
+        `${missingOfHeld.length} image(s) of held cases are missing (discarded after the dump?): discard those cases again`,
+      );
+    }
     if (missing.length > 0) {
       fail(
         `${missing.length} image(s) the database refers to are not in the image store, e.g. ${missing.slice(0, 3).join(", ")}`,

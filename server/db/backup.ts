@@ -234,19 +234,30 @@ export async function restoreFrom(opts: {
   return manifest;
 }
 
-/** Keys of case images the database refers to that the store lacks (checked after a restore). */
+/**
+ * Keys of case images the database refers to that the store lacks (checked after a restore).
+ * Held cases are listed apart: one discarded between the dump and the image copy comes back
+ * held without its files, which discarding it again settles.
+ */
 export async function missingImages(
   db: import("./client").DbClient,
   exists: (key: string) => Promise<boolean>,
-): Promise<string[]> {
+): Promise<{ missing: string[]; missingOfHeld: string[] }> {
   const cases = await db.case.findMany({
-    select: { imagePath: true, image16Path: true, thumbPath: true, originalPath: true },
+    select: {
+      imagePath: true,
+      image16Path: true,
+      thumbPath: true,
+      originalPath: true,
+      heldReason: true,
+    },
   });
   const missing: string[] = [];
+  const missingOfHeld: string[] = [];
   for (const c of cases) {
     for (const key of [c.imagePath, c.image16Path, c.thumbPath, c.originalPath]) {
-      if (key && !(await exists(key))) missing.push(key);
+      if (key && !(await exists(key))) (c.heldReason ? missingOfHeld : missing).push(key);
     }
   }
-  return missing;
+  return { missing, missingOfHeld };
 }
