@@ -12,7 +12,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { createScratchDatabase } from "../../server/db/scratch";
 import { parseDatabaseUrl } from "../../server/db/connection";
-import { printTable, quantile, startAppServer } from "./support";
+import { printTable, quantile, startAppServer, writeSummary } from "./support";
 
 const exec = promisify(execFile);
 const READERS = Number(process.env.BENCH_READERS ?? 50);
@@ -185,6 +185,16 @@ async function main() {
       ["ratio ratings/s / pgbench inserts/s", (rate / pgbench).toFixed(3)],
     ];
     printTable("bench:api", rows);
+    writeSummary([
+      {
+        benchmark: "api",
+        headline: `${rate.toFixed(1)} ratings/s, ${READERS} readers (PUT p99 ${quantile(latencies, 0.99).toFixed(0)} ms)`,
+        baseline: `pgbench ${pgbench.toFixed(0)} single-row inserts/s`,
+        ratio: rate / pgbench,
+        target: "",
+        met: null,
+      },
+    ]);
   } finally {
     await app.stop();
     rmSync(tmp, { recursive: true, force: true });

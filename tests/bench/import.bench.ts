@@ -15,7 +15,7 @@ import sharp from "sharp";
 import { createScratchDatabase } from "../../server/db/scratch";
 import { buildDicom, syntheticPixels } from "../fixtures/dicom";
 import { manifestCsv, type CaseFile } from "../fixtures/datasets";
-import { printTable } from "./support";
+import { printTable, writeSummary } from "./support";
 
 const N = Number(process.argv[2] ?? process.env.BENCH_CASES ?? 40);
 const SIZE = 2048;
@@ -155,6 +155,16 @@ async function main() {
       ],
     ];
     printTable("bench:import", rows);
+    writeSummary([
+      {
+        benchmark: "import",
+        headline: `${run.rate.toFixed(2)} cases/s (${N} DICOM ${SIZE}x${SIZE})`,
+        baseline: `bare sharp decode + resize ${bareRate.toFixed(2)} cases/s`,
+        ratio: run.rate / bareRate,
+        target: "ratio >= 0.5",
+        met: run.rate / bareRate >= 0.5,
+      },
+    ]);
     await db.$disconnect();
     for (const dir of [smallDir, fullDir]) rmSync(dir, { recursive: true, force: true });
   } finally {

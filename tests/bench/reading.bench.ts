@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { chromium } from "@playwright/test";
 import { createScratchDatabase } from "../../server/db/scratch";
-import { printTable, quantile, startAppServer } from "./support";
+import { printTable, quantile, startAppServer, writeSummary } from "./support";
 
 const ITEMS = 50;
 const SIZE = Number(process.env.BENCH_IMAGE_SIZE ?? 2048);
@@ -155,6 +155,16 @@ async function main() {
       ["ratio p50 / baseline p50", (quantile(times, 0.5) / quantile(baseline, 0.5)).toFixed(2)],
     ];
     printTable("bench:reading", rows);
+    writeSummary([
+      {
+        benchmark: "reading",
+        headline: `save key to next image painted p95 ${quantile(times, 0.95).toFixed(1)} ms`,
+        baseline: `decode + paint from memory p95 ${quantile(baseline, 0.95).toFixed(1)} ms`,
+        ratio: quantile(times, 0.95) / quantile(baseline, 0.95),
+        target: "p95 < 150 ms",
+        met: quantile(times, 0.95) < 150,
+      },
+    ]);
   } finally {
     await browser.close();
     await app.stop();

@@ -11,6 +11,7 @@ import { to as copyTo } from "pg-copy-streams";
 import { parseDatabaseUrl } from "../../server/db/connection";
 import { createScratchDatabase } from "../../server/db/scratch";
 import { seedLargeStudy } from "./seed-large-study";
+import { writeSummary, type BenchSummary } from "./support";
 
 const READERS = Number(process.env.BENCH_READERS ?? 20);
 const CASES = Number(process.env.BENCH_CASES ?? 5_000);
@@ -49,6 +50,7 @@ async function main() {
   process.env.DATABASE_URL = url;
   const client = new pg.Client(parseDatabaseUrl(url));
   const rows: [string, string][] = [];
+  const summary: BenchSummary[] = [];
   try {
     await client.connect();
     const seeded = await timed(() => seedLargeStudy(client, { readers: READERS, cases: CASES }));
@@ -70,6 +72,14 @@ async function main() {
     await getStudyResults(db, study.studyId); // warm-up: connection, query plans
     const load = await timed(() => loadStudyRatings(db, study.studyId));
     const results = await timed(() => getStudyResults(db, study.studyId));
+    summary.push({
+      benchmark: "results: every statistic",
+      headline: `${results.seconds.toFixed(2)} s for ${study.ratings.toLocaleString("en")} ratings`,
+      baseline: `loading the ratings ${load.seconds.toFixed(2)} s`,
+      ratio: results.seconds / load.seconds,
+      target: "< 2 s",
+      met: results.seconds < 2,
+    });
     rows.push([
       "results, every statistic",
       `${results.seconds.toFixed(2)} s with ${DEFAULT_BOOTSTRAP_REPLICATES} bootstrap replicates ` +
@@ -100,6 +110,14 @@ async function main() {
       const memory = stopWatching();
       const mbs = sink.bytes() / 2 ** 20 / run.seconds;
       const rowsPerSecond = study.ratings / run.seconds;
+      summary.push({
+        benchmark: `results: export ${format}`,
+        headline: `${Math.round(rowsPerSecond).toLocaleString("en")} ratings/s`,
+        baseline: `COPY ${Math.round(baselineRowsPerSecond).toLocaleString("en")} ratings/s`,
+        ratio: rowsPerSecond / baselineRowsPerSecond,
+        target: "",
+        met: null,
+      });
       rows.push([
         `export ${format}`,
         `${(sink.bytes() / 2 ** 20).toFixed(1)} MB in ${run.seconds.toFixed(2)} s: ` +
@@ -121,6 +139,7 @@ async function main() {
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log(`\nresults benchmark: ${READERS} readers x ${CASES} cases x 2 sources`);
   for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
+  writeSummary(summary);
 }
 
 await main();

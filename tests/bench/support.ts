@@ -1,5 +1,6 @@
 /** What the benchmarks share: the app under test, quantiles, the printed table. */
 import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 
 /**
@@ -54,4 +55,28 @@ export function printTable(title: string, rows: [string, string][]): void {
   const width = Math.max(...rows.map((r) => r[0].length));
   console.log(`\n${title}`);
   for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
+}
+
+/** One line of `npm run bench`'s closing table. */
+export interface BenchSummary {
+  benchmark: string;
+  /** The figure the benchmark is about, with its unit. */
+  headline: string;
+  /** What it is compared with, measured in the same run. */
+  baseline: string;
+  /** headline / baseline (or as the benchmark defines it); null when there is none. */
+  ratio: number | null;
+  /** The stated target, or "" when the benchmark states none. */
+  target: string;
+  /** Whether the target was met; null when there is no target. */
+  met: boolean | null;
+}
+
+/**
+ * Leaves the benchmark's summary lines for tests/bench/all.ts, which names the file in
+ * BENCH_SUMMARY_FILE; run alone, a benchmark only prints its own table.
+ */
+export function writeSummary(lines: BenchSummary[]): void {
+  const file = process.env.BENCH_SUMMARY_FILE;
+  if (file) writeFileSync(file, JSON.stringify(lines));
 }
