@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createScratchDatabase } from "../../server/db/scratch";
-import { printTable, quantile } from "./support";
+import { printTable, quantile, writeSummary, type BenchSummary } from "./support";
 
 const { values: flags, positionals } = parseArgs({
   options: { kind: { type: "string" } },
@@ -31,6 +31,7 @@ async function main() {
   const tmp = mkdtempSync(path.join(os.tmpdir(), "blindread-bench-worker-"));
   process.env.BLINDREAD_STORAGE_DIR = path.join(tmp, "storage");
   let rows: [string, string][] = [];
+  let summary: BenchSummary[] = [];
   try {
     const { getDb } = await import("../../server/db/client");
     const { getEnv } = await import("../../server/env");
@@ -183,11 +184,22 @@ async function main() {
       ],
       ["preprocessing alone, per image", `${prepareMs.toFixed(1)} ms`],
     ];
+    summary = [
+      {
+        benchmark: "worker",
+        headline: `${e2eRate.toFixed(1)} images/s end to end (${kind.toLowerCase()}, ${provider})`,
+        baseline: `bare inference loop ${bareRate.toFixed(1)} images/s`,
+        ratio: e2eRate / bareRate,
+        target: "",
+        met: null,
+      },
+    ];
   } finally {
     await database.dispose();
     rmSync(tmp, { recursive: true, force: true });
   }
   printTable("worker benchmark", rows);
+  writeSummary(summary);
 }
 
 await main();
