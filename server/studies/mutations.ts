@@ -126,6 +126,13 @@ export async function addCase(
 }
 
 /**
+ * Opening writes every reader's list (readers x items rows) in one transaction: Prisma's
+ * default 5 s limit expired opening 50 readers x 120 items on two busy cores. It runs once per
+ * study, so it gets as long as an import's commit.
+ */
+const OPEN_TRANSACTION = { timeout: 600_000, maxWait: 30_000 };
+
+/**
  * Opens a draft study: builds every reader's order from the recorded seed over the cases
  * that have all their reports (cases whose AI report failed are left out and stay listed
  * as failed). Safe to call concurrently: only the caller that flips DRAFT to OPEN builds.
@@ -237,7 +244,7 @@ export async function openStudy(
       details: { items, readers: study.readers.length, seed: study.seed },
     });
     return { opened: true, items };
-  });
+  }, OPEN_TRANSACTION);
 }
 
 /** Opens a study flagged to open by itself once no generation job is pending. */

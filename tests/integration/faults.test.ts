@@ -25,7 +25,8 @@ import { DEMO_MODEL_DIR, db, makeStudy, makeUser, openedStudy } from "./helpers"
 import { TcpProxy } from "./tcp-proxy";
 
 const READERS = 50;
-const CASES = 30;
+// 50 readers x 120 items: opening this study took longer than Prisma's default 5 s transaction.
+const CASES = 60;
 const LOAD_SECONDS = 60;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
