@@ -117,15 +117,22 @@ export async function evaluateAlerts(db: Db, programId: string): Promise<string[
 }
 
 /**
- * Evaluates after a review without ever failing the review: a broken rule is only logged.
- * Delivery is left to the web process's loop (server/audits/loop.ts).
+ * Judges every audit with ratings changed since it was last judged: the background round's
+ * work, kept off the rating request (a year of reviews takes most of a second). An audit is
+ * marked judged as of a little before this round began, so that a rating committed while the
+ * round read the ratings is seen by the next one; judging twice fires nothing twice.
  */
-export async function evaluateAlertsQuietly(db: Db, programId: string): Promise<void> {
-  try {
-    await evaluateAlerts(db, programId);
-  } catch (error) {
-    console.error("[audits] evaluating alerts failed", programId, error);
+export async function evaluateDueAudits(db: Db): Promise<number> {
+  const due = await db.$queryRaw<{ id: string; started: Date }[]>`
+    SELECT p.id, now() - interval '30 seconds' AS started FROM audit_programs p
+    WHERE EXISTS (
+      SELECT 1 FROM ratings r JOIN reading_items i ON i.id = r.item_id
+      WHERE i.study_id = p.study_id AND (p.evaluated_at IS NULL OR r.updated_at > p.evaluated_at))`;
+  for (const { id, started } of due) {
+    await evaluateAlerts(db, id);
+    await db.auditProgram.update({ where: { id }, data: { evaluatedAt: started } });
   }
+  return due.length;
 }
 
 /** The body and headers of one webhook call; the signature covers the timestamp and body. */

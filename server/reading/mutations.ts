@@ -1,6 +1,5 @@
 import type { Prisma } from "@prisma/client";
 import { recordAudit } from "../audit/record";
-import { evaluateAlertsQuietly } from "../audits/alerts";
 import { isUniqueViolation, type Db } from "../db/client";
 import { AppError } from "../errors";
 import { readDesign } from "../studies/design";
@@ -16,18 +15,13 @@ type RateItemInput = z.infer<typeof rateItemInput>;
  */
 export async function rateItem(db: Db, userId: string, input: unknown) {
   const parsed = rateItemInput.parse(input);
-  let saved: Awaited<ReturnType<typeof saveRating>>;
   try {
-    saved = await saveRating(db, userId, parsed);
+    return await saveRating(db, userId, parsed);
   } catch (error) {
     // Two copies of one request racing to create the row: the loser updates the winner's.
-    if (!isUniqueViolation(error)) throw error;
-    saved = await saveRating(db, userId, parsed);
+    if (isUniqueViolation(error)) return saveRating(db, userId, parsed);
+    throw error;
   }
-  const { auditId, ...answer } = saved;
-  // A review in a QA audit may breach the audit's alert rule.
-  if (auditId && !answer.replayed) await evaluateAlertsQuietly(db, auditId);
-  return answer;
 }
 
 async function counts(tx: Prisma.TransactionClient, studyReaderId: string) {
@@ -50,11 +44,10 @@ async function saveRating(db: Db, userId: string, input: RateItemInput) {
         session: true,
         position: true,
         rating: { select: { activeMs: true, level: true } },
-        study: { select: { design: true, audit: { select: { id: true } } } },
+        study: { select: { design: true } },
       },
     });
     if (!item) throw new AppError("NOT_FOUND", "This item is not in your reading list");
-    const auditId = item.study.audit?.id ?? null;
     const design = readDesign(item.study.design);
     if (!design.scale.some((s) => s.level === level)) {
       throw new AppError(
@@ -76,7 +69,7 @@ async function saveRating(db: Db, userId: string, input: RateItemInput) {
         INSERT INTO rating_requests (item_id, key) VALUES (${item.id}, ${idempotencyKey})
         ON CONFLICT DO NOTHING RETURNING key`;
       if (inserted.length === 0)
-        return { ...(await counts(tx, item.studyReaderId)), replayed: true, auditId };
+        return { ...(await counts(tx, item.studyReaderId)), replayed: true };
     }
     const reader = await tx.studyReader.findUniqueOrThrow({
       where: { id: item.studyReaderId },
@@ -117,7 +110,7 @@ async function saveRating(db: Db, userId: string, input: RateItemInput) {
       subjectId: item.id,
       details: { level, previous: item.rating?.level ?? null, ...details },
     });
-    return { ...(await counts(tx, item.studyReaderId)), replayed: false, auditId };
+    return { ...(await counts(tx, item.studyReaderId)), replayed: false };
   });
 }
 

@@ -63,9 +63,12 @@ test("an admin creates an audit, cases arrive over the API, a reviewer reviews b
   await expect(reviewerPage.getByText(/New cases join this queue/)).toBeVisible();
   await reviewerContext.close();
 
-  await page.reload();
+  // The web process judges new reviews in its background round (every 10 s).
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByTestId("alerts")).toContainText("1 alert", { timeout: 1_000 });
+  }).toPass({ timeout: 45_000 });
   await expect(page.getByTestId("trend-chart")).toBeVisible();
-  await expect(page.getByTestId("alerts")).toContainText("1 alert");
   // One period: 3 AI reports rated D (0% success), the radiologists' 3 rated A (100%).
   const period = page.getByTestId("periods").locator("tbody tr");
   await expect(period).toHaveCount(1);

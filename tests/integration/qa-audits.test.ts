@@ -14,7 +14,7 @@ vi.mock("@/server/auth/request", () => ({ getSessionUserId: async () => null }))
 const { createApiToken } = await import("@/server/auth/mutations");
 const { createAudit, decideSample, queuePendingReviews, setAuditModel } =
   await import("@/server/audits/mutations");
-const { deliverDueAlerts } = await import("@/server/audits/alerts");
+const { deliverDueAlerts, evaluateDueAudits } = await import("@/server/audits/alerts");
 const { getAuditDashboard } = await import("@/server/audits/data");
 const { auditPolicySchema } = await import("@/server/audits/schema");
 const { getReaderItem } = await import("@/server/reading/data");
@@ -109,7 +109,10 @@ describe("QA audits", () => {
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
-  /** Every reviewer works through their queue, judging each report by its text alone. */
+  /**
+   * Every reviewer works through their queue, judging each report by its text alone; then the
+   * web process's background round (server/audits/loop.ts) judges the audit.
+   */
   async function reviewAll() {
     for (const reviewer of reviewers) {
       const [list] = await db().studyReader.findMany({
@@ -124,6 +127,7 @@ describe("QA audits", () => {
         await rateItem(db(), reviewer.id, { itemToken: item.itemToken, level, activeMs: 4_000 });
       }
     }
+    expect(await evaluateDueAudits(db())).toBeGreaterThanOrEqual(1);
   }
 
   it("samples at intake, queues sampled cases blind, and alerts once when the model drops", async () => {

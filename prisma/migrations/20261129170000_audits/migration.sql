@@ -15,6 +15,7 @@ CREATE TABLE "audit_programs" (
     "model_id" TEXT,
     "policy" JSONB NOT NULL,
     "webhook_secret" TEXT,
+    "evaluated_at" TIMESTAMP(3),
     "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "audit_programs_pkey" PRIMARY KEY ("id")
