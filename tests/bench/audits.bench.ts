@@ -7,8 +7,7 @@
  *    the same run. Prints cases/s for both, their ratio, and p50/p95 per case.
  * 2. Alerts at scale: an audit of a year of reviews (10,000 cases, two reviewers, 40,000
  *    ratings) written by SQL, then the time `evaluateAlerts` (each background round with new
- *    reviews runs it) and the
- *    dashboard take, next to a bare fetch of the same rating rows over pg.
+ *    reviews runs it) and the dashboard take, next to a bare fetch of the same rating rows.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { rm } from "node:fs/promises";
