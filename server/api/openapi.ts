@@ -1,6 +1,32 @@
 import { generateOpenApiDocument } from "trpc-to-openapi";
 import { appRouter } from "./root";
 
+/** The error answers both one-case multipart endpoints share. */
+const caseErrors = {
+  "400": { description: "Malformed request" },
+  "401": { description: "No valid token" },
+  "403": { description: "Not an admin" },
+  "413": { description: "A file is over the size limit" },
+  "422": { description: "The case is invalid; `problems` says why" },
+};
+
+/** A multipart body: a `case` JSON field, other named fields, and the image files. */
+function caseForm(caseDescription: string, fields: Record<string, unknown> = {}) {
+  return {
+    required: true,
+    content: {
+      "multipart/form-data": {
+        schema: {
+          type: "object",
+          required: ["case"],
+          properties: { case: { type: "string", description: caseDescription }, ...fields },
+          additionalProperties: { type: "string", format: "binary" },
+        },
+      },
+    },
+  };
+}
+
 /** Streaming and multipart endpoints are plain route handlers, outside tRPC; described here. */
 const handwrittenPaths = {
   "/studies/{id}/cases": {
@@ -12,37 +38,20 @@ const handwrittenPaths = {
       tags: ["studies"],
       security: [{ Authorization: [] }],
       parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
-      requestBody: {
-        required: true,
-        content: {
-          "multipart/form-data": {
-            schema: {
-              type: "object",
-              required: ["case"],
-              properties: {
-                case: { type: "string", description: "JSON object, as one manifest row" },
-                keepOriginals: { type: "string", enum: ["true", "false"] },
-              },
-              additionalProperties: { type: "string", format: "binary" },
-            },
-          },
-        },
-      },
+      requestBody: caseForm("JSON object, as one manifest row", {
+        keepOriginals: { type: "string", enum: ["true", "false"] },
+      }),
       responses: {
         "200": { description: "The same case was already imported; nothing changed" },
         "201": {
           description:
             "Imported (status imported), or held for review of possible burned-in text (status held)",
         },
-        "400": { description: "Malformed request" },
-        "401": { description: "No valid token" },
-        "403": { description: "Not an admin" },
+        ...caseErrors,
         "404": { description: "No such study" },
         "409": {
           description: "The case id exists with other content, or the study is no longer a draft",
         },
-        "413": { description: "A file is over the size limit" },
-        "422": { description: "The case is invalid; `problems` says why" },
       },
     },
   },
@@ -55,32 +64,16 @@ const handwrittenPaths = {
       tags: ["audits"],
       security: [{ Authorization: [] }],
       parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
-      requestBody: {
-        required: true,
-        content: {
-          "multipart/form-data": {
-            schema: {
-              type: "object",
-              required: ["case"],
-              properties: { case: { type: "string", description: "JSON object, as described" } },
-              additionalProperties: { type: "string", format: "binary" },
-            },
-          },
-        },
-      },
+      requestBody: caseForm("JSON object, as described"),
       responses: {
         "200": { description: "The same case was received before; nothing changed" },
         "201": {
           description:
             "Received (status received, or held for review of possible burned-in text), with sampled, reason, draw, rate and reference",
         },
-        "400": { description: "Malformed request" },
-        "401": { description: "No valid token" },
-        "403": { description: "Not an admin" },
+        ...caseErrors,
         "404": { description: "No such audit" },
         "409": { description: "The accession was received before with other content" },
-        "413": { description: "A file is over the size limit" },
-        "422": { description: "The case is invalid; `problems` says why" },
       },
     },
   },

@@ -2,9 +2,27 @@
 
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
+import { ReaderPicker } from "@/components/reader-picker";
 import { useTRPC } from "@/components/trpc";
 
 const field = "mt-1 w-full rounded border border-slate-300 px-3 py-2";
+
+function NumberField(props: {
+  label: string;
+  name: string;
+  min?: number;
+  max?: number;
+  step?: string;
+  defaultValue: number;
+}) {
+  const { label, ...input } = props;
+  return (
+    <label>
+      {label}
+      <input type="number" className={field} {...input} />
+    </label>
+  );
+}
 
 /** An audit of a model in clinical use: who reviews, how cases are sampled, when to alert. */
 export function NewAuditForm() {
@@ -130,67 +148,36 @@ export function NewAuditForm() {
             </select>
           </label>
         </div>
-        <fieldset>
-          <legend className="text-sm font-medium">Reviewers</legend>
-          {options.data?.readers.length === 0 && (
-            <p className="text-sm text-slate-500">
-              No readers yet: create them with <code>npx blindread users create --role reader</code>
-              .
-            </p>
-          )}
-          <div className="mt-1 grid gap-1 sm:grid-cols-2">
-            {options.data?.readers.map((r) => (
-              <label key={r.id} className="flex items-center gap-2 text-sm">
-                <input
-                  type="checkbox"
-                  checked={reviewerIds.includes(r.id)}
-                  onChange={() =>
-                    setReviewerIds((ids) =>
-                      ids.includes(r.id) ? ids.filter((x) => x !== r.id) : [...ids, r.id],
-                    )
-                  }
-                />
-                {r.name} <span className="text-slate-500">{r.email}</span>
-              </label>
-            ))}
-          </div>
-        </fieldset>
+        <ReaderPicker
+          legend="Reviewers"
+          readers={options.data?.readers}
+          chosen={reviewerIds}
+          onChange={setReviewerIds}
+        />
         <fieldset className="grid gap-4 text-sm sm:grid-cols-3">
           <legend className="mb-1 font-medium">Sampling and review</legend>
-          <label>
-            Share sampled at random (%)
-            <input
-              name="samplePercent"
-              type="number"
-              min={0}
-              max={100}
-              step="any"
-              defaultValue={10}
-              className={field}
-            />
-          </label>
-          <label>
-            Reviews per sampled case
-            <input
-              name="reviewsPerCase"
-              type="number"
-              min={1}
-              max={20}
-              defaultValue={2}
-              className={field}
-            />
-          </label>
-          <label>
-            Reviews due within (days)
-            <input
-              name="reviewDays"
-              type="number"
-              min={1}
-              max={365}
-              defaultValue={7}
-              className={field}
-            />
-          </label>
+          <NumberField
+            label="Share sampled at random (%)"
+            name="samplePercent"
+            min={0}
+            max={100}
+            step="any"
+            defaultValue={10}
+          />
+          <NumberField
+            label="Reviews per sampled case"
+            name="reviewsPerCase"
+            min={1}
+            max={20}
+            defaultValue={2}
+          />
+          <NumberField
+            label="Reviews due within (days)"
+            name="reviewDays"
+            min={1}
+            max={365}
+            defaultValue={7}
+          />
           <label className="flex items-center gap-2 sm:col-span-2">
             <input type="checkbox" name="includeFlagged" defaultChecked />
             Always review cases a clinician flagged
@@ -224,34 +211,28 @@ export function NewAuditForm() {
               <option value="month">Month</option>
             </select>
           </label>
-          <label>
-            Least ratings to judge a period
-            <input name="minRatings" type="number" min={1} defaultValue={20} className={field} />
-          </label>
+          <NumberField
+            label="Least ratings to judge a period"
+            name="minRatings"
+            min={1}
+            defaultValue={20}
+          />
           {rule === "threshold" ? (
-            <label>
-              Threshold (%)
-              <input
-                name="thresholdPercent"
-                type="number"
-                min={0}
-                max={100}
-                defaultValue={70}
-                className={field}
-              />
-            </label>
+            <NumberField
+              label="Threshold (%)"
+              name="thresholdPercent"
+              min={0}
+              max={100}
+              defaultValue={70}
+            />
           ) : (
-            <label>
-              Baseline periods (centre line)
-              <input
-                name="baselinePeriods"
-                type="number"
-                min={1}
-                max={52}
-                defaultValue={4}
-                className={field}
-              />
-            </label>
+            <NumberField
+              label="Baseline periods (centre line)"
+              name="baselinePeriods"
+              min={1}
+              max={52}
+              defaultValue={4}
+            />
           )}
           <label className="sm:col-span-2">
             Webhook URL (optional)

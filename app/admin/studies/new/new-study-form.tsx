@@ -3,6 +3,7 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { ReaderPicker } from "@/components/reader-picker";
 import { useTRPC } from "@/components/trpc";
 import { RATING_SCALE } from "@/server/reading/scale";
 
@@ -80,27 +81,12 @@ export function NewStudyForm() {
             className="mt-1 w-full rounded border border-slate-300 px-3 py-2"
           />
         </label>
-        <fieldset>
-          <legend className="text-sm font-medium">Readers</legend>
-          {options.data?.readers.length === 0 && (
-            <p className="text-sm text-slate-500">
-              No readers yet: create them with <code>npx blindread users create --role reader</code>
-              .
-            </p>
-          )}
-          <div className="mt-1 grid gap-1 sm:grid-cols-2">
-            {options.data?.readers.map((r) => (
-              <label key={r.id} className="flex items-center gap-2 text-sm">
-                <input
-                  type="checkbox"
-                  checked={readerIds.includes(r.id)}
-                  onChange={() => setReaderIds(toggle(readerIds, r.id))}
-                />
-                {r.name} <span className="text-slate-500">{r.email}</span>
-              </label>
-            ))}
-          </div>
-        </fieldset>
+        <ReaderPicker
+          legend="Readers"
+          readers={options.data?.readers}
+          chosen={readerIds}
+          onChange={setReaderIds}
+        />
         <fieldset>
           <legend className="text-sm font-medium">Models that write the AI reports</legend>
           <p className="text-sm text-slate-500">
