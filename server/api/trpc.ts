@@ -3,7 +3,7 @@ import type { OpenApiMeta } from "trpc-to-openapi";
 import { ZodError } from "zod";
 import { getActiveUser, resolveApiToken } from "../auth/data";
 import type { SessionUser } from "../auth/schema";
-import { getDb, type Db } from "../db/client";
+import { getDb, isDatabaseUnavailable, type Db } from "../db/client";
 import { AppError, type AppErrorCode } from "../errors";
 
 /** Who is calling: a signed-in user id, a user id behind an API token, or nobody. */
@@ -75,6 +75,14 @@ const errorMapping = t.middleware(async ({ next, path }) => {
     const isOutputFailure = result.error.message === "Output validation failed";
     if (cause instanceof ZodError && !isOutputFailure) {
       throw new TRPCError({ code: "BAD_REQUEST", message: "Invalid input", cause });
+    }
+    // An outage of the database is temporary: say so (503), so clients retry rather than give up.
+    if (isDatabaseUnavailable(cause)) {
+      console.error(`[api] ${path}: the database is unavailable:`, (cause as Error).message);
+      throw new TRPCError({
+        code: "SERVICE_UNAVAILABLE",
+        message: "The database is not reachable just now; try again in a moment",
+      });
     }
     if (result.error.code === "INTERNAL_SERVER_ERROR") {
       console.error(`[api] ${path} failed:`, cause ?? result.error);

@@ -25,3 +25,24 @@ export function getDb(): PrismaClient {
 export function isUniqueViolation(error: unknown): boolean {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
 }
+
+/** What the driver says when the database itself is out of reach (not a bad query). */
+const UNREACHABLE_KINDS = new Set([
+  "DatabaseNotReachable",
+  "ConnectionClosed",
+  "SocketTimeout",
+  "TooManyConnections",
+]);
+
+/**
+ * Whether an error means the database cannot be reached just now (refused, dropped, timed
+ * out, out of connections, or the pool waited in vain): the caller should retry later.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (error instanceof Prisma.PrismaClientInitializationError) return true;
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (["P1001", "P1002", "P1008", "P1017", "P2024"].includes(error.code)) return true;
+  const meta = error.meta as { driverAdapterError?: { cause?: { kind?: unknown } } } | undefined;
+  const kind = meta?.driverAdapterError?.cause?.kind;
+  return typeof kind === "string" && UNREACHABLE_KINDS.has(kind);
+}

@@ -7,7 +7,10 @@ import {
   router,
   createCallerFactory,
 } from "@/server/api/trpc";
+import { appRouter } from "@/server/api/root";
+import { createPrismaClient, isUniqueViolation, isDatabaseUnavailable } from "@/server/db/client";
 import { AppError } from "@/server/errors";
+import { db, makeUser } from "./helpers";
 
 // A router of its own, so each error path is exercised on purpose.
 const testRouter = router({
@@ -62,5 +65,33 @@ describe("error mapping", () => {
     expect(crash.code).toBe("INTERNAL_SERVER_ERROR");
     expect(crash.message).not.toContain("secret");
     log.mockRestore();
+  });
+
+  it("answers 503 when the database cannot be reached, so clients retry", async () => {
+    // Port 1 on loopback: nothing listens there, so every connection is refused.
+    const unreachable = createPrismaClient("postgresql://postgres@127.0.0.1:1/nothing");
+    const log = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const outage = await errorOf(
+      createCallerFactory(appRouter)(
+        createInnerContext({ userId: "someone", db: unreachable }),
+      ).reading.list(),
+    );
+    log.mockRestore();
+    expect(outage.code).toBe("SERVICE_UNAVAILABLE");
+    expect(outage.message).toBe("The database is not reachable just now; try again in a moment");
+    await unreachable.$disconnect();
+  });
+
+  it("tells an outage from a failed query", async () => {
+    const refused = await createPrismaClient("postgresql://postgres@127.0.0.1:1/nothing")
+      .$queryRaw`SELECT 1`.catch((e: unknown) => e);
+    expect(isDatabaseUnavailable(refused)).toBe(true);
+    const user = await makeUser("READER");
+    const duplicate = await db()
+      .user.create({ data: { email: user.email, name: "x", passwordHash: "x", role: "READER" } })
+      .catch((e: unknown) => e);
+    expect(isUniqueViolation(duplicate)).toBe(true);
+    expect(isDatabaseUnavailable(duplicate)).toBe(false);
+    expect(isDatabaseUnavailable(new Error("anything else"))).toBe(false);
   });
 });
