@@ -103,6 +103,9 @@ async function saveRating(db: Db, userId: string, input: RateItemInput) {
       create: { itemId: item.id, level, activeMs: time, ...details },
       update: { level, activeMs: time, ...details },
     });
+    const progress = await counts(tx, item.studyReaderId);
+    // Last before the commit: appending to the audit chain takes its lock, which every
+    // rating shares, so nothing else should run while it is held.
     await recordAudit(tx, {
       actor: userId,
       action: item.rating ? "rating.changed" : "rating.created",
@@ -110,7 +113,7 @@ async function saveRating(db: Db, userId: string, input: RateItemInput) {
       subjectId: item.id,
       details: { level, previous: item.rating?.level ?? null, ...details },
     });
-    return { ...(await counts(tx, item.studyReaderId)), replayed: false };
+    return { ...progress, replayed: false };
   });
 }
 
