@@ -17,7 +17,8 @@ import { createInnerContext } from "@/server/api/trpc";
 import { verifyAuditChain } from "@/server/audit/verify";
 import { createDatabase, dropDatabase, withDatabase } from "@/server/db/admin";
 import { serverVersion, toolMajorVersion } from "@/server/db/backup";
-import { createPrismaClient } from "@/server/db/client";
+import { createPrismaClient, type Db } from "@/server/db/client";
+import { createScratchDatabase } from "@/server/db/scratch";
 import { parseDatabaseUrl } from "@/server/db/connection";
 import { exportStudy } from "@/server/exports/mutations";
 import { getStudyResults } from "@/server/results/data";
@@ -39,12 +40,27 @@ async function cli(env: Record<string, string>, ...args: string[]) {
   }
 }
 
+// This file backs up a database of its own: the one the other test files share at the same
+// time holds their cases, whose images live in their own folders, and would not restore whole.
+const shared = { url: process.env.DATABASE_URL!, holder: globalThis as { blindreadPrisma?: Db } };
+const own = await createScratchDatabase("blindread_backup_source");
+process.env.DATABASE_URL = own.url;
+const sharedClient = shared.holder.blindreadPrisma;
+shared.holder.blindreadPrisma = createPrismaClient(own.url);
+
 describe("backup and restore", () => {
   const server = parseDatabaseUrl(process.env.DATABASE_URL!);
   const restoredName = `blindread_restore_${Date.now()}_${randomBytes(3).toString("hex")}`;
   const restoredUrl = withDatabase(process.env.DATABASE_URL!, restoredName);
   let tmp: string;
   let restored: ReturnType<typeof createPrismaClient> | undefined;
+
+  afterAll(async () => {
+    await db().$disconnect();
+    shared.holder.blindreadPrisma = sharedClient;
+    process.env.DATABASE_URL = shared.url;
+    await own.dispose();
+  });
 
   beforeAll(async () => {
     // pg_dump cannot dump a server newer than itself. Without DATABASE_URL the tests run on the
