@@ -23,6 +23,12 @@ function isProcessAlive(pid: number): boolean {
 // after those.
 asyncExitHook.unhookEvent("SIGINT");
 asyncExitHook.unhookEvent("SIGTERM");
+// It also ends the process with code 0 once the event loop empties ("beforeExit"), which would
+// overwrite an exit code already set: a failed test run (vitest imports this through the test
+// database's setup) or a failed command would report success. On "exit" its stop cannot run
+// (nothing asynchronous can) and only throws.
+asyncExitHook.unhookEvent("beforeExit");
+asyncExitHook.unhookEvent("exit");
 
 /**
  * As root, PostgreSQL runs as the `postgres` user, which must be able to reach the data
