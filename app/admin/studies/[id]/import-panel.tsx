@@ -55,7 +55,7 @@ function Problems({ importId }: { importId: string }) {
   );
 }
 
-function ImportHistory({ studyId }: { studyId: string }) {
+export function ImportHistory({ studyId, title }: { studyId: string; title?: string }) {
   const trpc = useTRPC();
   const [open, setOpen] = useState<string | null>(null);
   const imports = useQuery({
@@ -63,7 +63,7 @@ function ImportHistory({ studyId }: { studyId: string }) {
     refetchInterval: (q) => (q.state.data?.some((i) => RUNNING.has(i.status)) ? 1_000 : false),
   });
   if (!imports.data?.length) return null;
-  return (
+  const list = (
     <ul className="mt-4 space-y-3" data-testid="imports">
       {imports.data.map((i) => {
         const share = i.total ? Math.min(100, (100 * i.processed) / i.total) : 0;
@@ -128,6 +128,13 @@ function ImportHistory({ studyId }: { studyId: string }) {
         );
       })}
     </ul>
+  );
+  if (!title) return list;
+  return (
+    <section>
+      <h2 className="mb-2 text-lg font-semibold">{title}</h2>
+      {list}
+    </section>
   );
 }
 

@@ -6,7 +6,7 @@ import { StatusBadge } from "@/components/status-badge";
 import { useTRPC } from "@/components/trpc";
 import { ExportsPanel } from "./exports-panel";
 import { GenerationPanel } from "./generation-panel";
-import { ImportPanel } from "./import-panel";
+import { ImportHistory, ImportPanel } from "./import-panel";
 import { ResultsPanel } from "./results-panel";
 
 export function StudyView({ studyId }: { studyId: string }) {
@@ -94,7 +94,12 @@ export function StudyView({ studyId }: { studyId: string }) {
         </section>
       )}
 
-      {s.status === "DRAFT" && <ImportPanel studyId={studyId} />}
+      {s.status === "DRAFT" ? (
+        <ImportPanel studyId={studyId} />
+      ) : (
+        // What was imported stays on view once the study opens (the panel's forms do not).
+        <ImportHistory studyId={studyId} title="Imports" />
+      )}
       <GenerationPanel studyId={studyId} canRetry={s.status === "DRAFT"} />
       {s.status !== "DRAFT" && <ResultsPanel studyId={studyId} />}
       {s.status !== "DRAFT" && <ExportsPanel studyId={studyId} />}
