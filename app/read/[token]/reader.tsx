@@ -61,44 +61,53 @@ export function Reader({ studyToken }: { studyToken: string }) {
   const [refused, setRefused] = useState<string | null>(null);
   const [ready, setReady] = useState(false);
   const flushing = useRef(false);
+  const flushAgain = useRef(false);
 
   // Saves still waiting from an earlier visit go first, so the list resumes where it really is.
   const flush = useCallback(async () => {
-    if (flushing.current) return;
+    // A save made while a round is sending may be missing from the list that round read:
+    // the running round goes round once more instead of leaving it for the timer.
+    if (flushing.current) {
+      flushAgain.current = true;
+      return;
+    }
     flushing.current = true;
     let sent = 0;
     try {
-      for (const r of await listPending(studyToken)) {
-        try {
-          await client.reading.rate.mutate({
-            itemToken: r.itemToken,
-            level: r.level,
-            activeMs: r.activeMs,
-            comment: r.comment,
-            flags: r.flags,
-            idempotencyKey: r.idempotencyKey,
-          });
-          await removePending(r.itemToken, r.idempotencyKey);
-          sent++;
-          setOffline(false);
-        } catch (error) {
-          if (!isRefusal(error)) {
-            const status =
-              error instanceof TRPCClientError
-                ? (error.data?.httpStatus as number | undefined)
-                : undefined;
-            if (status === 401)
-              setRefused(
-                "Your session has ended: sign in again; your ratings are kept until then.",
-              );
-            setOffline(true);
-            break;
+      rounds: do {
+        flushAgain.current = false;
+        for (const r of await listPending(studyToken)) {
+          try {
+            await client.reading.rate.mutate({
+              itemToken: r.itemToken,
+              level: r.level,
+              activeMs: r.activeMs,
+              comment: r.comment,
+              flags: r.flags,
+              idempotencyKey: r.idempotencyKey,
+            });
+            await removePending(r.itemToken, r.idempotencyKey);
+            sent++;
+            setOffline(false);
+          } catch (error) {
+            if (!isRefusal(error)) {
+              const status =
+                error instanceof TRPCClientError
+                  ? (error.data?.httpStatus as number | undefined)
+                  : undefined;
+              if (status === 401)
+                setRefused(
+                  "Your session has ended: sign in again; your ratings are kept until then.",
+                );
+              setOffline(true);
+              break rounds;
+            }
+            // The server refused it (e.g. the study was finished or closed): keeping it would retry forever.
+            await removePending(r.itemToken, r.idempotencyKey);
+            setRefused(`A rating was not saved: ${(error as Error).message}`);
           }
-          // The server refused it (e.g. the study was finished or closed): keeping it would retry forever.
-          await removePending(r.itemToken, r.idempotencyKey);
-          setRefused(`A rating was not saved: ${(error as Error).message}`);
         }
-      }
+      } while (flushAgain.current);
     } catch {
       setOffline(true);
     } finally {
