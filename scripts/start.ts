@@ -6,12 +6,14 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import http from "node:http";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { formatDatabaseUrl, parseDatabaseUrl } from "../server/db/connection";
 import { createDatabase, databaseExists, migrateDatabase } from "../server/db/admin";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "../server/db/embedded";
 import { DEFAULT_EMBEDDED_PORT } from "../server/db/local";
+import { waitForDatabase } from "../server/db/wait";
 import { checkEnv } from "../server/env";
 
 const root = process.cwd();
@@ -100,6 +102,50 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`The web app did not become healthy within ${timeoutMs / 1000} s`);
 }
 
+/**
+ * Waits for an external database that is not up yet (it may start after the app, as in a
+ * container start) instead of giving up. Meanwhile the port answers, so probes see why: 503
+ * with the reason on /api/health, the shape the running app gives, and a short page elsewhere.
+ */
+async function waitForDatabaseAnswering(url: string, stopped: () => boolean): Promise<void> {
+  let reason = "";
+  let holding: http.Server | undefined;
+  const hold = () => {
+    const server = http.createServer((req, res) => {
+      const body =
+        req.url?.split("?")[0] === "/api/health"
+          ? JSON.stringify({ status: "unavailable", database: "unreachable", reason })
+          : `Blindread is starting: waiting for its database (${reason}).\n`;
+      res.writeHead(503, {
+        "Content-Type": body.startsWith("{") ? "application/json" : "text/plain; charset=utf-8",
+        "Cache-Control": "no-store",
+        "Retry-After": "5",
+      });
+      res.end(body);
+    });
+    // A busy port is the web app's problem to report once it starts; the wait goes on.
+    server.on("error", (e) => log(`cannot answer on port ${port} while waiting: ${e.message}`));
+    server.listen(port, host);
+    return server;
+  };
+  try {
+    await waitForDatabase(url, {
+      log,
+      stopped,
+      onWaiting: (r) => {
+        reason = r;
+        holding ??= hold();
+      },
+    });
+  } finally {
+    if (holding?.listening) {
+      const server = holding;
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+}
+
 async function main() {
   try {
     checkEnv();
@@ -166,6 +212,7 @@ async function main() {
     } else {
       const { host: dbHost, port: dbPort, database } = parseDatabaseUrl(databaseUrl);
       log(`using the database in DATABASE_URL (${dbHost}:${dbPort}/${database})`);
+      await waitForDatabaseAnswering(databaseUrl, () => shuttingDown);
     }
     process.env.DATABASE_URL = databaseUrl;
     await migrateDatabase(databaseUrl);

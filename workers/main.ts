@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { getDb, type Db } from "../server/db/client";
+import { waitForDatabase } from "../server/db/wait";
 import { readModelCard } from "../server/demo/seed";
 import { getEnv, requireDatabaseUrl } from "../server/env";
 import { recoverGenerationJobs } from "../server/jobs/mutations";
@@ -76,6 +77,8 @@ async function main() {
   const { values } = parseArgs({ options: { model: { type: "string" } } });
   const env = getEnv();
   const url = requireDatabaseUrl();
+  // A worker may start before the database it serves (a container start, a reboot).
+  await waitForDatabase(url, { log });
   const db = getDb();
   const row = await chooseModel(db, values.model, path.resolve(env.BLINDREAD_MODEL_DIR));
 
