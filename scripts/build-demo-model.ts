@@ -18,7 +18,7 @@ import * as prettier from "prettier";
 import { randomFindings, type Findings } from "../server/demo/findings";
 import { renderPhantom } from "../server/demo/phantom";
 import { createRng, deriveSeed, type Rng } from "../server/lib/rng";
-import { INPUT_SIZE, preprocessImage } from "../workers/models/demo-classifier";
+import { DEMO_LABELS, INPUT_SIZE, preprocessImage } from "../workers/models/demo-classifier";
 
 const { onnx } = onnxProto;
 
@@ -36,15 +36,8 @@ const SPLITS = { train: 1600, validation: 400, test: 400 } as const;
 /** A few held-out phantoms at the demo's own 1024 px, to check the 256 px training holds up. */
 const FULL_SIZE_CHECK = { count: 40, size: 1024 } as const;
 
-const LABELS = [
-  "cardiomegaly",
-  "effusion_left",
-  "effusion_right",
-  "pneumothorax_left",
-  "pneumothorax_right",
-  "consolidation_left",
-  "consolidation_right",
-] as const;
+/** The model's outputs, in order: the labels the demo's phrase bank writes. */
+const LABELS = DEMO_LABELS;
 
 type Split = keyof typeof SPLITS | "fullsize";
 

@@ -4,11 +4,10 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { getDb, type Db } from "../server/db/client";
 import { waitForDatabase } from "../server/db/wait";
-import { readModelCard } from "../server/demo/seed";
+import { isTemplatedClassifier, registerDemoModel } from "../server/demo/seed";
 import { getEnv, requireDatabaseUrl } from "../server/env";
 import { recoverGenerationJobs } from "../server/jobs/mutations";
 import { enqueueReportGeneration, ensureReportQueue, startQueue } from "../server/jobs/queue";
-import { registerModel } from "../server/models/mutations";
 import { runGenerateReportBatch } from "./generate-report";
 import { loadServedModel, refusingModel } from "./models/load";
 import { PermanentModelError, type ReportModel } from "./models/types";
@@ -34,9 +33,9 @@ const modelSelect = {
 
 /**
  * The model version this process serves: `--model name@version`; else the model folder
- * (BLINDREAD_MODEL_DIR): a classifier folder by the name and version its model.json
- * records (registered on first use, as the demo is), any other folder by the one version
- * registered with that path.
+ * (BLINDREAD_MODEL_DIR): a demo-style classifier folder (model.json without a report
+ * template) by the name and version its model.json records (registered on first use, as the
+ * demo is), any other folder by the one version registered with that path.
  */
 async function chooseModel(db: Db, requested: string | undefined, modelDir: string) {
   if (requested) {
@@ -56,9 +55,8 @@ async function chooseModel(db: Db, requested: string | undefined, modelDir: stri
     }
     return row;
   }
-  if (existsSync(path.join(modelDir, "model.json"))) {
-    const card = await readModelCard(modelDir);
-    const { id } = await registerModel(db, { ...card, path: modelDir, isDemo: true });
+  if (existsSync(path.join(modelDir, "model.json")) && !(await isTemplatedClassifier(modelDir))) {
+    const { id } = await registerDemoModel(db, modelDir);
     return db.aiModel.findUniqueOrThrow({ where: { id }, select: modelSelect });
   }
   const rows = await db.aiModel.findMany({

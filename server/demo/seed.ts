@@ -4,7 +4,7 @@ import { z } from "zod";
 import { createUser } from "../auth/mutations";
 import type { Db } from "../db/client";
 import { storeFile } from "../storage";
-import { registerModel } from "../models/mutations";
+import { modelDigest, registerModel } from "../models/mutations";
 import { addCase, createStudy } from "../studies/mutations";
 import { findingTags, isNormal, NORMAL_FINDINGS, randomFindings, type Findings } from "./findings";
 import { renderPhantom } from "./phantom";
@@ -33,8 +33,9 @@ const modelCardSchema = z.object({
 });
 
 /**
- * Reads a classifier folder's model.json: name, version, the sha256 of its weights, and its
- * generation parameters (the per-finding thresholds), which every report will record.
+ * Reads a demo-style classifier folder's model.json: name, version, the folder's
+ * fingerprint, and its generation parameters (the per-finding thresholds), which every
+ * report will record.
  */
 export async function readModelCard(modelDir: string) {
   const card = modelCardSchema.parse(
@@ -46,10 +47,37 @@ export async function readModelCard(modelDir: string) {
   return {
     name: card.name,
     version: card.version,
-    sha256: card.sha256,
+    sha256: await modelDigest(modelDir, "FINDINGS_CLASSIFIER"),
+    /** model.onnx's sha256 alone, as model.json records it. */
+    weightsSha256: card.sha256,
     kind: "FINDINGS_CLASSIFIER" as const,
     parameters: { thresholds },
   };
+}
+
+/** A classifier whose model.json has a report template: registered by an admin, not as a demo. */
+export async function isTemplatedClassifier(modelDir: string): Promise<boolean> {
+  const card = JSON.parse(await readFile(path.join(modelDir, "model.json"), "utf8")) as unknown;
+  return !!card && typeof card === "object" && "template" in card;
+}
+
+/**
+ * Registers the demo model from its folder (a no-op once registered). Databases seeded
+ * before a classifier's fingerprint covered model.json recorded model.onnx's sha256 alone;
+ * the demo's row is brought up to the fingerprint when its weights are the same.
+ */
+export async function registerDemoModel(db: Db, modelDir: string) {
+  const { weightsSha256, ...card } = await readModelCard(modelDir);
+  if (await isTemplatedClassifier(modelDir)) {
+    throw new Error(
+      `${modelDir} is a classifier with its own report template, not a demo model; register it with npx blindread models add`,
+    );
+  }
+  await db.aiModel.updateMany({
+    where: { name: card.name, version: card.version, isDemo: true, sha256: weightsSha256 },
+    data: { sha256: card.sha256 },
+  });
+  return registerModel(db, { ...card, path: modelDir, isDemo: true });
 }
 
 /** The demo's cases: a fixed share normal, the rest drawn from the finding mix. */
@@ -111,8 +139,7 @@ export async function seedDemo(
     select: { id: true },
   });
 
-  const card = await readModelCard(opts.modelDir);
-  const model = await registerModel(db, { ...card, path: opts.modelDir, isDemo: true });
+  const model = await registerDemoModel(db, opts.modelDir);
 
   const study = await createStudy(db, {
     name: DEMO_STUDY_NAME,

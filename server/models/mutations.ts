@@ -8,17 +8,21 @@ import { AppError } from "../errors";
 import { sha256OfFile } from "../storage";
 import { addModelInput, REQUIRED_FILES, type AddModelInput, type ServedKind } from "./schema";
 
+/** The files whose contents make a classifier: its weights and the card that says how to serve them. */
+const CLASSIFIER_FILES = ["model.json", "model.onnx"];
+
 /**
- * The fingerprint the worker checks when it loads a model: for a classifier the sha256 of
- * model.onnx (as its model.json records it), for other kinds the sha256 of the sorted list
- * "file sha256" of every file in the folder.
+ * The fingerprint the worker checks when it loads a model: the sha256 of the sorted lines
+ * "file sha256" of the model's files: for a classifier model.json and model.onnx (its card
+ * decides preprocessing, thresholds and the report template, so it is part of the model),
+ * for other kinds every file in the folder.
  */
 export async function modelDigest(folder: string, kind: ServedKind): Promise<string> {
-  if (kind === "FINDINGS_CLASSIFIER") return sha256OfFile(path.join(folder, "model.onnx"));
   // stat, not the directory entry: folders such as Hugging Face's cache hold symlinks to blobs.
-  const entries = (await readdir(folder))
-    .filter((name) => statSync(path.join(folder, name)).isFile())
-    .sort();
+  const entries =
+    kind === "FINDINGS_CLASSIFIER"
+      ? CLASSIFIER_FILES
+      : (await readdir(folder)).filter((name) => statSync(path.join(folder, name)).isFile()).sort();
   if (entries.length === 0)
     throw new AppError("BAD_REQUEST", `The model folder ${folder} holds no files`);
   const lines = [];

@@ -25,8 +25,7 @@ async function seed(url: string, storage: string): Promise<{ tokens: string[]; l
   const { getDb } = await import("../../server/db/client");
   const { createUser, createApiToken } = await import("../../server/auth/mutations");
   const { createStudy, addCase, openStudy } = await import("../../server/studies/mutations");
-  const { registerModel } = await import("../../server/models/mutations");
-  const { readModelCard } = await import("../../server/demo/seed");
+  const { registerDemoModel } = await import("../../server/demo/seed");
   const { storeFile } = await import("../../server/storage");
   const { renderPhantom } = await import("../../server/demo/phantom");
   const { NORMAL_FINDINGS } = await import("../../server/demo/findings");
@@ -41,12 +40,7 @@ async function seed(url: string, storage: string): Promise<{ tokens: string[]; l
       }),
     );
   }
-  const card = await readModelCard("models/demo-cxr");
-  const model = await registerModel(db, {
-    ...card,
-    path: path.resolve("models/demo-cxr"),
-    isDemo: true,
-  });
+  const model = await registerDemoModel(db, path.resolve("models/demo-cxr"));
   const study = await createStudy(db, {
     name: "API benchmark",
     modelIds: [model.id],

@@ -36,13 +36,13 @@ async function main() {
     const { getDb } = await import("../../server/db/client");
     const { getEnv } = await import("../../server/env");
     const { createUser } = await import("../../server/auth/mutations");
-    const { readModelCard } = await import("../../server/demo/seed");
+    const { registerDemoModel } = await import("../../server/demo/seed");
     const { renderPhantom } = await import("../../server/demo/phantom");
     const { randomFindings } = await import("../../server/demo/findings");
     const { createRng } = await import("../../server/lib/rng");
     const { storeFile } = await import("../../server/storage");
     const { addCase, createStudy } = await import("../../server/studies/mutations");
-    const { addModel, registerModel } = await import("../../server/models/mutations");
+    const { addModel } = await import("../../server/models/mutations");
     const { enqueueReportGeneration, startQueue } = await import("../../server/jobs/queue");
     const { loadServedModel } = await import("../../workers/models/load");
     const { ImageDecodeError } = await import("../../workers/models/types");
@@ -62,11 +62,7 @@ async function main() {
     modelDir ??= path.resolve("models/demo-cxr");
     const { id: modelId } =
       kind === "FINDINGS_CLASSIFIER"
-        ? await registerModel(db, {
-            ...(await readModelCard(modelDir)),
-            path: modelDir,
-            isDemo: true,
-          })
+        ? await registerDemoModel(db, modelDir)
         : await addModel(db, {
             name: `bench-${path.basename(modelDir)}`,
             version: "1",

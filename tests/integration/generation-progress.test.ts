@@ -4,12 +4,12 @@ import { createInnerContext } from "@/server/api/trpc";
 import { generateReportJob } from "@/server/jobs/definitions";
 import { openStudy } from "@/server/studies/mutations";
 import { runGenerateReportBatch, type ServedModel } from "@/workers/generate-report";
-import { loadDemoModel } from "@/workers/models/demo-classifier";
+import { loadClassifierModel } from "@/workers/models/classifier";
 import { DEMO_MODEL_DIR, db, makeStudy, makeUser, registerDemoModel } from "./helpers";
 
 let served: ServedModel;
 beforeAll(async () => {
-  const model = await loadDemoModel(DEMO_MODEL_DIR, { preferCuda: false });
+  const model = await loadClassifierModel(DEMO_MODEL_DIR, { preferCuda: false });
   served = { id: (await registerDemoModel()).id, model, worker: "test:1" };
 });
 afterAll(() => served.model.close());

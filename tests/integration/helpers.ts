@@ -5,9 +5,8 @@ import type { Role } from "@/server/auth/schema";
 import { getDb, type Db } from "@/server/db/client";
 import { NORMAL_FINDINGS, type Findings } from "@/server/demo/findings";
 import { renderPhantom } from "@/server/demo/phantom";
-import { readModelCard } from "@/server/demo/seed";
+import { registerDemoModel as registerDemo } from "@/server/demo/seed";
 import { storeFile } from "@/server/storage";
-import { registerModel } from "@/server/models/mutations";
 import type { StudyDesignInput } from "@/server/studies/design";
 import { addCase, createStudy, openStudy } from "@/server/studies/mutations";
 import { createCaller } from "@/server/api/root";
@@ -29,9 +28,8 @@ export async function makeUser(role: Role, password = "correct horse battery") {
   return { ...user, password };
 }
 
-export async function registerDemoModel() {
-  const card = await readModelCard(DEMO_MODEL_DIR);
-  return registerModel(db(), { ...card, path: DEMO_MODEL_DIR, isDemo: true });
+export function registerDemoModel() {
+  return registerDemo(db(), DEMO_MODEL_DIR);
 }
 
 export interface TestCaseSpec {

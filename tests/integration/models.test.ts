@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { createCaller } from "@/server/api/root";
 import { createInnerContext } from "@/server/api/trpc";
+import { registerDemoModel } from "@/server/demo/seed";
 import { DEMO_MODEL_DIR, db, makeUser } from "./helpers";
 
 const exec = promisify(execFile);
@@ -29,7 +30,7 @@ async function imageToTextFolder(): Promise<{ dir: string; files: Record<string,
 }
 
 describe("model registry", () => {
-  it("registers a classifier with the sha256 of its weights, and an image-to-text folder by its files", async () => {
+  it("registers a classifier by its weights and card, and an image-to-text folder by its files", async () => {
     const admin = await makeUser("ADMIN");
     const caller = createCaller(createInnerContext({ userId: admin.id }));
     const classifier = await caller.models.add({
@@ -39,13 +40,13 @@ describe("model registry", () => {
       path: DEMO_MODEL_DIR,
       parameters: { note: "same weights as the demo" },
     });
-    // The classifier's sha256 is model.json's record of model.onnx (the loader checks the same).
-    const card = JSON.parse(
-      await import("node:fs").then((fs) =>
-        fs.readFileSync(path.join(DEMO_MODEL_DIR, "model.json"), "utf8"),
-      ),
+    // A classifier is model.json and model.onnx: sha256 of the sorted "name sha256" lines of
+    // the two, computed here independently.
+    const { readFileSync } = await import("node:fs");
+    const fileSha = (name: string) => sha256(readFileSync(path.join(DEMO_MODEL_DIR, name)));
+    expect(classifier.sha256).toBe(
+      sha256(`model.json ${fileSha("model.json")}\nmodel.onnx ${fileSha("model.onnx")}`),
     );
-    expect(classifier.sha256).toBe(card.sha256);
 
     const { dir, files } = await imageToTextFolder();
     const i2t = await caller.models.add({
@@ -183,5 +184,31 @@ describe("model registry", () => {
       code: 1,
       stderr: expect.stringContaining("--params must be a JSON object"),
     });
+  });
+
+  it("brings a demo registered by its weights' sha256 alone (older releases) up to the fingerprint", async () => {
+    const copy = await mkdtemp(path.join(os.tmpdir(), "blindread-demo-legacy-"));
+    await cp(DEMO_MODEL_DIR, copy, { recursive: true });
+    const { readFileSync } = await import("node:fs");
+    const card = JSON.parse(readFileSync(path.join(copy, "model.json"), "utf8"));
+    card.name = `demo-legacy-${Date.now().toString(36)}`;
+    await writeFile(path.join(copy, "model.json"), JSON.stringify(card));
+    // The row an older release wrote: model.json's record of model.onnx as the sha256.
+    const legacy = await db().aiModel.create({
+      data: {
+        name: card.name,
+        version: card.version,
+        kind: "FINDINGS_CLASSIFIER",
+        path: copy,
+        sha256: card.sha256,
+        isDemo: true,
+      },
+    });
+    const fileSha = (name: string) => sha256(readFileSync(path.join(copy, name)));
+    const registered = await registerDemoModel(db(), copy);
+    expect(registered.id).toBe(legacy.id);
+    expect(registered.sha256).toBe(
+      sha256(`model.json ${fileSha("model.json")}\nmodel.onnx ${fileSha("model.onnx")}`),
+    );
   });
 });

@@ -16,6 +16,7 @@ import {
   flatImage,
   writeImageToTextModel,
 } from "../fixtures/image-to-text-model";
+import { solidImage, writeClassifierModel } from "../fixtures/classifier-model";
 import { DEMO_MODEL_DIR, db, makeUser, readAll } from "./helpers";
 
 const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
@@ -195,7 +196,7 @@ describe("image-to-text models in the worker", () => {
   }, 150_000);
 
   it("checks the registered sha256 of a classifier as well", async () => {
-    const onnx = await readFile(path.join(DEMO_MODEL_DIR, "model.onnx"));
+    const fileSha = async (name: string) => sha256(await readFile(path.join(DEMO_MODEL_DIR, name)));
     const row = {
       name: "classifier-registered-otherwise",
       version: "1",
@@ -206,9 +207,70 @@ describe("image-to-text models in the worker", () => {
     };
     const error = await loadServedModel(row, { preferCuda: false }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelFilesChangedError);
-    // A classifier's fingerprint is the sha256 of its model.onnx.
+    // A classifier's fingerprint covers model.json and model.onnx (sorted "name sha256" lines).
+    const found = sha256(
+      `model.json ${await fileSha("model.json")}\nmodel.onnx ${await fileSha("model.onnx")}`,
+    );
     expect((error as Error).message).toMatch(
-      `model files changed since registration: expected ${"0".repeat(64)}, found ${sha256(onnx)}`,
+      `model files changed since registration: expected ${"0".repeat(64)}, found ${found}`,
     );
   });
+});
+
+describe("findings classifiers in the worker", () => {
+  it("serves a registered classifier with its own template and the registered thresholds", async () => {
+    const reader = await makeUser("READER");
+    const dir = await writeClassifierModel();
+    folders.push(dir);
+    const model = await addModel(db(), {
+      name: `tiny-classifier-${Date.now().toString(36)}`,
+      version: "2.1",
+      kind: "FINDINGS_CLASSIFIER",
+      path: dir,
+      // Above sigmoid(5) = 0.99331: a bright blue channel no longer reports a pneumothorax.
+      parameters: { thresholds: { Pneumothorax: 0.995 } },
+    });
+    const images = await Promise.all([
+      solidImage([255, 0, 0]),
+      solidImage([0, 0, 0]),
+      solidImage([255, 255, 255]),
+    ]);
+    const study = await studyWith(model.id, reader.id, images);
+    const boss = await startQueue(process.env.DATABASE_URL!);
+    await enqueueReportGeneration(boss, db(), study.jobs);
+    await boss.stop({ graceful: false, wait: true });
+
+    const worker = startWorker(`${model.name}@2.1`);
+    try {
+      await untilDone(study.jobs, worker);
+    } finally {
+      const gone = exited(worker.child);
+      worker.child.kill("SIGTERM");
+      expect(await gone).toEqual({ code: 0, signal: null });
+    }
+    expect(worker.output()).toMatch(
+      /serving tiny-classifier-\S+ 2\.1 \(findings-classifier\) on CPU/,
+    );
+    const reports = await db().report.findMany({
+      where: { case: { studyId: study.studyId }, source: "AI" },
+      select: { text: true, parameters: true, case: { select: { externalId: true } } },
+    });
+    const byCase = Object.fromEntries(reports.map((r) => [r.case.externalId, r]));
+    // The fixture's construction (tests/fixtures/classifier-model.ts) and its template: red is
+    // an effusion, black nothing, white all three but the pneumothorax the override drops.
+    expect(byCase["I-0"]?.text).toBe(
+      "Findings: There is a pleural effusion.\n\nImpression: Pleural effusion.",
+    );
+    expect(byCase["I-1"]?.text).toBe(
+      "Findings: The lungs are clear. The heart is normal in size.\n\nImpression: No acute abnormality.",
+    );
+    expect(byCase["I-2"]?.text).toBe(
+      "Findings: There is a pleural effusion. The heart is enlarged.\n\nImpression: Pleural effusion. Cardiomegaly.",
+    );
+    for (const r of reports) {
+      expect(r.parameters).toEqual({
+        thresholds: { Effusion: 0.5, Cardiomegaly: 0.5, Pneumothorax: 0.995 },
+      });
+    }
+  }, 120_000);
 });

@@ -4,7 +4,7 @@ import { recoverGenerationJobs } from "@/server/jobs/mutations";
 import { enqueueReportGeneration, startQueue } from "@/server/jobs/queue";
 import { getStudyDetail } from "@/server/studies/data";
 import { runGenerateReportBatch, type ServedModel } from "@/workers/generate-report";
-import { loadDemoModel } from "@/workers/models/demo-classifier";
+import { loadClassifierModel } from "@/workers/models/classifier";
 import { DEMO_MODEL_DIR, db, makeStudy, makeUser, registerDemoModel } from "./helpers";
 
 let served: ServedModel;
@@ -12,7 +12,7 @@ const logs: string[] = [];
 const log = (line: string) => logs.push(line);
 
 beforeAll(async () => {
-  const model = await loadDemoModel(DEMO_MODEL_DIR, { preferCuda: false, log });
+  const model = await loadClassifierModel(DEMO_MODEL_DIR, { preferCuda: false, log });
   const registered = await registerDemoModel();
   served = { id: registered.id, model, parameters: registered.parameters ?? {} };
 });

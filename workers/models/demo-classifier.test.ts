@@ -9,14 +9,9 @@ import { NORMAL_FINDINGS, randomFindings, type Findings } from "../../server/dem
 import { renderPhantom } from "../../server/demo/phantom";
 import { writeRadiologyReport } from "../../server/demo/reports";
 import { createRng, deriveSeed } from "../../server/lib/rng";
-import {
-  ImageDecodeError,
-  loadDemoModel,
-  preprocessImage,
-  findingsFromProbabilities,
-  writeModelReport,
-  type DemoReportModel,
-} from "./demo-classifier";
+import { loadClassifierModel, type ClassifierReportModel } from "./classifier";
+import { preprocessImage, findingsFromProbabilities, writeModelReport } from "./demo-classifier";
+import { ImageDecodeError } from "./types";
 
 const MODEL_DIR = fileURLToPath(new URL("../../models/demo-cxr", import.meta.url));
 const LABELS = [
@@ -49,17 +44,17 @@ function truthOf(f: Findings): number[] {
   ];
 }
 
-let model: DemoReportModel;
+let model: ClassifierReportModel;
 const logs: string[] = [];
 
 beforeAll(async () => {
-  model = await loadDemoModel(MODEL_DIR, { log: (msg) => logs.push(msg) });
+  model = await loadClassifierModel(MODEL_DIR, { log: (msg) => logs.push(msg) });
 });
 afterAll(async () => {
   await model.close();
 });
 
-describe("loadDemoModel", () => {
+describe("loadClassifierModel", () => {
   it("loads the committed model after checking its sha256", async () => {
     const bytes = await readFile(path.join(MODEL_DIR, "model.onnx"));
     const meta = JSON.parse(await readFile(path.join(MODEL_DIR, "model.json"), "utf8"));
@@ -86,7 +81,10 @@ describe("loadDemoModel", () => {
 
   it("logs nothing when CPU is asked for", async () => {
     const quiet: string[] = [];
-    const cpu = await loadDemoModel(MODEL_DIR, { preferCuda: false, log: (m) => quiet.push(m) });
+    const cpu = await loadClassifierModel(MODEL_DIR, {
+      preferCuda: false,
+      log: (m) => quiet.push(m),
+    });
     expect(cpu.provider).toBe("cpu");
     expect(quiet).toEqual([]);
     await cpu.close();
@@ -101,7 +99,7 @@ describe("loadDemoModel", () => {
       const at = tampered.length - 100;
       tampered[at] = tampered[at]! ^ 0xff;
       await writeFile(path.join(dir, "model.onnx"), tampered);
-      await expect(loadDemoModel(dir, { preferCuda: false })).rejects.toThrow(
+      await expect(loadClassifierModel(dir, { preferCuda: false })).rejects.toThrow(
         /checksum mismatch.*sha256.*refusing/,
       );
     } finally {
@@ -295,7 +293,7 @@ describe("writeModelReport", () => {
   });
 
   it("words the same image the same way every time", async () => {
-    const model = await loadDemoModel(MODEL_DIR, { preferCuda: false });
+    const model = await loadClassifierModel(MODEL_DIR, { preferCuda: false });
     const image = await renderPhantom({ seed: 777, findings: NORMAL_FINDINGS, size: 256 });
     const [a] = await model.generate([image]);
     const [b] = await model.generate([image]);

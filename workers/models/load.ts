@@ -1,6 +1,6 @@
 import type { ModelKind } from "@prisma/client";
 import { modelDigest } from "../../server/models/mutations";
-import { loadDemoModel } from "./demo-classifier";
+import { loadClassifierModel } from "./classifier";
 import { loadImageToTextModel } from "./image-to-text";
 import { PermanentModelError, type LoadOptions, type ReportModel } from "./types";
 
@@ -48,14 +48,15 @@ export async function loadServedModel(
   }
   const found = await modelDigest(row.path, row.kind);
   if (found !== row.sha256) throw new ModelFilesChangedError(row.sha256, found, row.path);
-  if (row.kind === "FINDINGS_CLASSIFIER") return loadDemoModel(row.path, opts);
-  return loadImageToTextModel(row.path, {
-    ...opts,
+  const identity = {
     name: row.name,
     version: row.version,
     sha256: row.sha256,
     parameters: asObject(row.parameters),
-  });
+  };
+  return row.kind === "FINDINGS_CLASSIFIER"
+    ? loadClassifierModel(row.path, { ...opts, ...identity })
+    : loadImageToTextModel(row.path, { ...opts, ...identity });
 }
 
 /**
