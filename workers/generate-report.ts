@@ -1,8 +1,7 @@
 import type { Prisma } from "@prisma/client";
 import type { Db } from "../server/db/client";
-import { isUniqueViolation } from "../server/db/client";
 import { generateReportJob } from "../server/jobs/definitions";
-import { transitionGenerationJob } from "../server/jobs/mutations";
+import { transitionGenerationJob, transitionGenerationJobs } from "../server/jobs/mutations";
 import { readStoredFile } from "../server/storage";
 import { openStudyIfReady } from "../server/studies/mutations";
 import { ImageDecodeError, PermanentModelError, type ReportModel } from "./models/types";
@@ -58,18 +57,17 @@ export async function runGenerateReportBatch(
   const claimed: Claimed[] = [];
   const studies = new Set<string>();
   try {
-    for (const job of jobs) {
-      const item = await claim(db, served, job.data, log);
-      if (!item) continue;
-      studies.add(item.studyId);
-      if ("image" in item) claimed.push({ ...item, isLastAttempt: job.isLastAttempt });
-    }
+    claimed.push(...(await claimBatch(db, served, jobs, studies, log)));
     if (claimed.length > 0) {
       const texts = await generate(served.model, claimed, db, log);
-      for (const [i, item] of claimed.entries()) {
-        const result = texts[i];
-        if (result) await saveReport(db, served, item, result.text, result.ms);
-      }
+      await saveReports(
+        db,
+        served,
+        claimed.flatMap((item, i) => {
+          const result = texts[i];
+          return result ? [{ item, ...result }] : [];
+        }),
+      );
     }
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -104,48 +102,80 @@ export async function runGenerateReportBatch(
   }
 }
 
-/** Claims one job (QUEUED to RUNNING) and reads its image; null when there is nothing to do. */
-async function claim(
+/**
+ * Claims a batch's jobs (QUEUED to RUNNING, in one statement: another worker may win some)
+ * and reads their images. A job whose report already exists (it ran twice) is only marked
+ * done; a missing image fails its job. Every job's study goes into `studies`.
+ */
+async function claimBatch(
   db: Db,
   served: ServedModel,
-  payload: unknown,
+  jobs: readonly QueuedJob[],
+  studies: Set<string>,
   log: Log,
-): Promise<Claimed | { studyId: string } | null> {
-  const parsed = generateReportJob.payload.safeParse(payload);
-  if (!parsed.success) {
-    log(`dropping a job with an unreadable payload: ${JSON.stringify(payload)}`);
-    return null;
+): Promise<Claimed[]> {
+  const lastAttempt = new Map<string, boolean>();
+  for (const job of jobs) {
+    const parsed = generateReportJob.payload.safeParse(job.data);
+    if (!parsed.success) {
+      log(`dropping a job with an unreadable payload: ${JSON.stringify(job.data)}`);
+      continue;
+    }
+    lastAttempt.set(parsed.data.generationJobId, job.isLastAttempt);
   }
-  const job = await db.generationJob.findUnique({
-    where: { id: parsed.data.generationJobId },
-    select: {
-      id: true,
-      modelId: true,
-      case: { select: { id: true, studyId: true, imagePath: true } },
-    },
+  if (lastAttempt.size === 0) return [];
+  const rows = await db.generationJob.findMany({
+    where: { id: { in: [...lastAttempt.keys()] }, modelId: served.id },
+    select: { id: true, case: { select: { id: true, studyId: true, imagePath: true } } },
   });
-  if (!job || job.modelId !== served.id) return null;
-  const exists = await db.report.findUnique({
-    where: { caseId_modelId: { caseId: job.case.id, modelId: served.id } },
-    select: { id: true },
-  });
-  if (exists) {
-    await transitionGenerationJob(db, job.id, "SUCCEEDED");
-    return { studyId: job.case.studyId };
-  }
-  if (!(await transitionGenerationJob(db, job.id, "RUNNING", { worker: served.worker }))) {
-    return null;
-  }
-  try {
-    const image = await readStoredFile(job.case.imagePath);
-    return { generationJobId: job.id, caseId: job.case.id, studyId: job.case.studyId, image };
-  } catch (error) {
-    log(`job ${job.id}: image missing: ${String(error)}`);
-    await transitionGenerationJob(db, job.id, "FAILED", {
-      errorMessage: "The image file is missing from the image store; re-import the case",
-    });
-    return { studyId: job.case.studyId };
-  }
+  for (const row of rows) studies.add(row.case.studyId);
+  const reported = new Set(
+    (
+      await db.report.findMany({
+        where: { modelId: served.id, caseId: { in: rows.map((r) => r.case.id) } },
+        select: { caseId: true },
+      })
+    ).map((r) => r.caseId),
+  );
+  const [done, todo] = [
+    rows.filter((r) => reported.has(r.case.id)),
+    rows.filter((r) => !reported.has(r.case.id)),
+  ];
+  await transitionGenerationJobs(
+    db,
+    done.map((r) => r.id),
+    "SUCCEEDED",
+  );
+  const won = new Set(
+    await transitionGenerationJobs(
+      db,
+      todo.map((r) => r.id),
+      "RUNNING",
+      { worker: served.worker },
+    ),
+  );
+  const read = await Promise.all(
+    todo
+      .filter((job) => won.has(job.id))
+      .map(async (job): Promise<Claimed | null> => {
+        try {
+          return {
+            generationJobId: job.id,
+            isLastAttempt: lastAttempt.get(job.id),
+            caseId: job.case.id,
+            studyId: job.case.studyId,
+            image: await readStoredFile(job.case.imagePath),
+          };
+        } catch (error) {
+          log(`job ${job.id}: image missing: ${String(error)}`);
+          await transitionGenerationJob(db, job.id, "FAILED", {
+            errorMessage: "The image file is missing from the image store; re-import the case",
+          });
+          return null;
+        }
+      }),
+  );
+  return read.filter((c): c is Claimed => c !== null);
 }
 
 /** One model inference at a time per model: batches queue here, already preprocessed. */
@@ -198,28 +228,35 @@ async function generate(
   return results;
 }
 
-async function saveReport(db: Db, served: ServedModel, item: Claimed, text: string, ms: number) {
-  try {
-    await db.$transaction(async (tx) => {
-      await tx.report.create({
-        data: {
-          caseId: item.caseId,
-          source: "AI",
-          modelId: served.id,
-          text,
-          provider: served.model.provider,
-          generationMs: ms,
-          parameters:
-            (served.model.parameters as Prisma.InputJsonObject | undefined) ??
-            served.parameters ??
-            {},
-        },
-      });
-      await transitionGenerationJob(tx, item.generationJobId, "SUCCEEDED");
+/**
+ * Writes a batch's reports and marks their jobs done, in one transaction. A report that
+ * already exists (the job ran twice, redelivered) stands: the new one is skipped.
+ */
+async function saveReports(
+  db: Db,
+  served: ServedModel,
+  results: { item: Claimed; text: string; ms: number }[],
+) {
+  if (results.length === 0) return;
+  const parameters =
+    (served.model.parameters as Prisma.InputJsonObject | undefined) ?? served.parameters ?? {};
+  await db.$transaction(async (tx) => {
+    await tx.report.createMany({
+      data: results.map(({ item, text, ms }) => ({
+        caseId: item.caseId,
+        source: "AI" as const,
+        modelId: served.id,
+        text,
+        provider: served.model.provider,
+        generationMs: ms,
+        parameters,
+      })),
+      skipDuplicates: true,
     });
-  } catch (error) {
-    // The job ran twice (redelivery): the first report stands, and this one changes nothing.
-    if (!isUniqueViolation(error)) throw error;
-    await transitionGenerationJob(db, item.generationJobId, "SUCCEEDED");
-  }
+    await transitionGenerationJobs(
+      tx,
+      results.map((r) => r.item.generationJobId),
+      "SUCCEEDED",
+    );
+  });
 }

@@ -22,10 +22,24 @@ export async function transitionGenerationJob(
   to: JobStatus,
   extra: { errorMessage?: string | null; worker?: string } = {},
 ): Promise<boolean> {
+  return (await transitionGenerationJobs(db, [id], to, extra)).length === 1;
+}
+
+/**
+ * transitionGenerationJob for many jobs in one statement (a worker's batch): returns the ids
+ * that made the move; the others were not in a state that allows it.
+ */
+export async function transitionGenerationJobs(
+  db: DbClient,
+  ids: readonly string[],
+  to: JobStatus,
+  extra: { errorMessage?: string | null; worker?: string } = {},
+): Promise<string[]> {
+  if (ids.length === 0) return [];
   const from = (Object.keys(allowed) as JobStatus[]).filter((s) => allowed[s].includes(to));
   const now = new Date();
-  const result = await db.generationJob.updateMany({
-    where: { id, status: { in: from } },
+  const moved = await db.generationJob.updateManyAndReturn({
+    where: { id: { in: [...ids] }, status: { in: from } },
     data: {
       status: to,
       ...(to === "RUNNING"
@@ -35,8 +49,9 @@ export async function transitionGenerationJob(
       ...(to === "QUEUED" ? { finishedAt: null, errorMessage: null } : {}),
       ...(extra.errorMessage !== undefined ? { errorMessage: extra.errorMessage } : {}),
     },
+    select: { id: true },
   });
-  return result.count === 1;
+  return moved.map((m) => m.id);
 }
 
 /** Most job ids one sweep re-sends; a larger lost backlog goes out over the next sweeps. */

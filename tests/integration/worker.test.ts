@@ -94,6 +94,43 @@ describe("report generation worker", () => {
     expect(after).toEqual(before);
   });
 
+  it("keeps the first report when another worker writes one while this batch runs", async () => {
+    const reader = await makeUser("READER");
+    const study = await makeStudy({ readerIds: [reader.id], cases: [{}, {}] });
+    const [first] = await db().case.findMany({
+      where: { studyId: study.studyId },
+      orderBy: { externalId: "asc" },
+      select: { id: true },
+    });
+    // A job taken back from a worker thought dead, which then finishes during this batch.
+    const racing: ServedModel = {
+      ...served,
+      model: {
+        ...served.model,
+        infer: async (batch) => {
+          await db().report.create({
+            data: { caseId: first!.id, source: "AI", modelId: served.id, text: "Findings: other." },
+          });
+          return served.model.infer(batch);
+        },
+      },
+    };
+    await runGenerateReportBatch(
+      db(),
+      racing,
+      study.generationJobIds.map((id) => ({ data: { generationJobId: id }, isLastAttempt: false })),
+      log,
+    );
+    const reports = await db().report.findMany({
+      where: { case: { studyId: study.studyId }, source: "AI" },
+      select: { caseId: true, text: true },
+    });
+    expect(reports).toHaveLength(2);
+    expect(reports.find((r) => r.caseId === first!.id)?.text).toBe("Findings: other.");
+    const jobs = await db().generationJob.findMany({ where: { case: { studyId: study.studyId } } });
+    expect(jobs.map((j) => j.status)).toEqual(["SUCCEEDED", "SUCCEEDED"]);
+  });
+
   it("fails a corrupt image's job with a reason and goes on with the rest", async () => {
     const reader = await makeUser("READER");
     const study = await makeStudy({
