@@ -15,10 +15,10 @@ import path from "node:path";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import onnxProto from "onnx-proto";
 import * as prettier from "prettier";
-import { randomFindings, type Findings } from "../server/demo/findings";
+import { DEMO_LABELS, randomFindings, type Findings } from "../server/demo/findings";
 import { renderPhantom } from "../server/demo/phantom";
 import { createRng, deriveSeed, type Rng } from "../server/lib/rng";
-import { DEMO_LABELS, INPUT_SIZE, preprocessImage } from "../workers/models/demo-classifier";
+import { INPUT_SIZE, preprocessImage } from "../workers/models/demo-classifier";
 
 const { onnx } = onnxProto;
 

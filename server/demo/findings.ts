@@ -3,6 +3,20 @@ import type { Rng } from "../lib/rng";
 export type Side = "left" | "right";
 
 /**
+ * The demo model's outputs, in order: one label per finding and side that the demo's
+ * phrase bank can write. A classifier card without a report template needs these labels.
+ */
+export const DEMO_LABELS: readonly string[] = [
+  "cardiomegaly",
+  "effusion_left",
+  "effusion_right",
+  "pneumothorax_left",
+  "pneumothorax_right",
+  "consolidation_left",
+  "consolidation_right",
+];
+
+/**
  * The referable findings a demo phantom can carry. Sides are the patient's sides, so a
  * "right" finding is drawn on the image's left half (radiographic convention).
  */

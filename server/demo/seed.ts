@@ -67,12 +67,12 @@ export async function isTemplatedClassifier(modelDir: string): Promise<boolean> 
  * the demo's row is brought up to the fingerprint when its weights are the same.
  */
 export async function registerDemoModel(db: Db, modelDir: string) {
-  const { weightsSha256, ...card } = await readModelCard(modelDir);
   if (await isTemplatedClassifier(modelDir)) {
     throw new Error(
       `${modelDir} is a classifier with its own report template, not a demo model; register it with npx blindread models add`,
     );
   }
+  const { weightsSha256, ...card } = await readModelCard(modelDir);
   await db.aiModel.updateMany({
     where: { name: card.name, version: card.version, isDemo: true, sha256: weightsSha256 },
     data: { sha256: card.sha256 },

@@ -6,6 +6,11 @@ import type { Prisma } from "@prisma/client";
 import { isUniqueViolation, type DbClient } from "../db/client";
 import { AppError } from "../errors";
 import { sha256OfFile } from "../storage";
+import {
+  ClassifierCardError,
+  classifierThresholdOverrides,
+  readClassifierCard,
+} from "./classifier-card";
 import { addModelInput, REQUIRED_FILES, type AddModelInput, type ServedKind } from "./schema";
 
 /** The files whose contents make a classifier: its weights and the card that says how to serve them. */
@@ -46,6 +51,19 @@ export function checkModelFolder(folder: string, kind: ServedKind): void {
       "BAD_REQUEST",
       `The ${kind.toLowerCase().replace(/_/g, "-")} folder ${folder} lacks ${missing.join(", ")}`,
     );
+  }
+}
+
+/**
+ * A classifier's card is checked when it is registered, so the admin hears at once what a
+ * worker would refuse later: a bad model.json, no template, thresholds for unknown labels.
+ */
+async function checkClassifierCard(folder: string, parameters: unknown): Promise<void> {
+  try {
+    classifierThresholdOverrides(await readClassifierCard(folder), parameters);
+  } catch (error) {
+    if (error instanceof ClassifierCardError) throw new AppError("BAD_REQUEST", error.message);
+    throw error;
   }
 }
 
@@ -91,6 +109,7 @@ export async function addModel(db: DbClient, raw: AddModelInput) {
   const input = addModelInput.parse(raw);
   const folder = path.resolve(input.path);
   checkModelFolder(folder, input.kind);
+  if (input.kind === "FINDINGS_CLASSIFIER") await checkClassifierCard(folder, input.parameters);
   const sha256 = await modelDigest(folder, input.kind);
   return registerModel(db, {
     name: input.name,

@@ -189,7 +189,7 @@ async function main() {
     ];
     summary = [
       {
-        benchmark: "worker",
+        benchmark: `worker (${model.name})`,
         headline: `${e2eRate.toFixed(1)} images/s end to end (${kind.toLowerCase()}, ${provider})`,
         baseline: `bare inference loop ${bareRate.toFixed(1)} images/s`,
         ratio: e2eRate / bareRate,

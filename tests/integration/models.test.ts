@@ -8,6 +8,8 @@ import { describe, expect, it } from "vitest";
 import { createCaller } from "@/server/api/root";
 import { createInnerContext } from "@/server/api/trpc";
 import { registerDemoModel } from "@/server/demo/seed";
+import { addModel } from "@/server/models/mutations";
+import { writeClassifierModel } from "../fixtures/classifier-model";
 import { DEMO_MODEL_DIR, db, makeUser } from "./helpers";
 
 const exec = promisify(execFile);
@@ -210,5 +212,37 @@ describe("model registry", () => {
     expect(registered.sha256).toBe(
       sha256(`model.json ${fileSha("model.json")}\nmodel.onnx ${fileSha("model.onnx")}`),
     );
+  });
+
+  it("checks a classifier's card when it is registered, naming what to fix", async () => {
+    const dir = await writeClassifierModel();
+    const add = (over: Partial<Parameters<typeof addModel>[1]> = {}) =>
+      addModel(db(), {
+        name: `card-check-${Date.now().toString(36)}`,
+        version: "1",
+        kind: "FINDINGS_CLASSIFIER",
+        path: dir,
+        ...over,
+      });
+    await expect(add({ parameters: { thresholds: { Atelectasis: 0.4 } } })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message:
+        "the registered thresholds name labels the model does not have: Atelectasis (it has Effusion, Cardiomegaly, Pneumothorax)",
+    });
+    const untemplated = await writeClassifierModel({ card: { template: undefined } });
+    await expect(add({ path: untemplated })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining(
+        'has no "template", so its findings cannot be written as a report (Effusion, Cardiomegaly, Pneumothorax)',
+      ),
+    });
+    await writeFile(path.join(untemplated, "model.json"), "{ not json");
+    await expect(add({ path: untemplated })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("model.json cannot be read as JSON"),
+    });
+    // A good card registers, with its override.
+    const ok = await add({ parameters: { thresholds: { Effusion: 0.7 } } });
+    expect(ok.parameters).toEqual({ thresholds: { Effusion: 0.7 } });
   });
 });

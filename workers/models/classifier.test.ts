@@ -8,9 +8,9 @@ import {
   solidImage,
   writeClassifierModel,
 } from "../../tests/fixtures/classifier-model";
+import { classifierCardSchema } from "../../server/models/classifier-card";
 import {
   classifierInput,
-  classifierCardSchema,
   loadClassifierModel,
   preprocessForClassifier,
   writeTemplateReport,

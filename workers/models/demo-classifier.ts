@@ -12,17 +12,6 @@ import { preprocessForClassifier } from "./classifier";
 
 export const INPUT_SIZE = 128;
 
-/** The labels the demo's phrase bank can write: a classifier without a template needs these. */
-export const DEMO_LABELS: readonly string[] = [
-  "cardiomegaly",
-  "effusion_left",
-  "effusion_right",
-  "pneumothorax_left",
-  "pneumothorax_right",
-  "consolidation_left",
-  "consolidation_right",
-];
-
 /**
  * Greyscale, stretched to 128x128 and scaled to [0, 1], as the demo's model.json says. The
  * build script trains on exactly this output, so any change here must be followed by a
