@@ -37,7 +37,7 @@ const modelCardSchema = z.object({
  * fingerprint, and its generation parameters (the per-finding thresholds), which every
  * report will record.
  */
-export async function readModelCard(modelDir: string) {
+async function readModelCard(modelDir: string) {
   const card = modelCardSchema.parse(
     JSON.parse(await readFile(path.join(modelDir, "model.json"), "utf8")),
   );

@@ -23,8 +23,7 @@ async function seed(url: string, storage: string) {
   const { getDb } = await import("../../server/db/client");
   const { createUser } = await import("../../server/auth/mutations");
   const { createStudy, addCase, openStudy } = await import("../../server/studies/mutations");
-  const { registerModel } = await import("../../server/models/mutations");
-  const { readModelCard } = await import("../../server/demo/seed");
+  const { registerDemoModel } = await import("../../server/demo/seed");
   const { renderPhantom } = await import("../../server/demo/phantom");
   const { randomFindings } = await import("../../server/demo/findings");
   const { writeRadiologyReport } = await import("../../server/demo/reports");
@@ -32,12 +31,7 @@ async function seed(url: string, storage: string) {
   const { storeFile } = await import("../../server/storage");
   const db = getDb();
   const reader = await createUser(db, { ...READER, role: "READER" });
-  const card = await readModelCard("models/demo-cxr");
-  const model = await registerModel(db, {
-    ...card,
-    path: path.resolve("models/demo-cxr"),
-    isDemo: true,
-  });
+  const model = await registerDemoModel(db, path.resolve("models/demo-cxr"));
   const study = await createStudy(db, {
     name: "Reading benchmark",
     modelIds: [model.id],
