@@ -12,8 +12,9 @@ import { TcpProxy } from "../integration/tcp-proxy";
  * The zero-setup path of `npm start`: no DATABASE_URL, so an embedded PostgreSQL under the
  * data folder; healthy, sign-ins printed; SIGTERM stops everything; a second start keeps
  * the data and seeds nothing again. And with DATABASE_URL naming a database that is down:
- * it waits, answering 503, and starts on its own when the database is back. Runs after the web app's production build exists (the
- * Playwright web server built it), so it measures start-up, not building.
+ * it waits, answering 503, and starts on its own when the database is back. Runs after the
+ * web app's production build exists (the Playwright web server built it), so it measures
+ * start-up, not building.
  */
 
 const port = 3108;
