@@ -12,6 +12,7 @@ export function ModelsView() {
   const queryClient = useQueryClient();
   const models = useQuery(trpc.models.list.queryOptions());
   const [paramsError, setParamsError] = useState<string | null>(null);
+  const [kind, setKind] = useState<"FINDINGS_CLASSIFIER" | "IMAGE_TO_TEXT">("FINDINGS_CLASSIFIER");
   const add = useMutation(
     trpc.models.add.mutationOptions({
       onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.models.list.queryKey() }),
@@ -32,7 +33,7 @@ export function ModelsView() {
     add.mutate({
       name: String(form.get("name")),
       version: String(form.get("version")),
-      kind: form.get("kind") === "IMAGE_TO_TEXT" ? "IMAGE_TO_TEXT" : "FINDINGS_CLASSIFIER",
+      kind,
       path: String(form.get("path")),
       parameters,
     });
@@ -94,7 +95,14 @@ export function ModelsView() {
         </label>
         <label className="text-sm">
           Kind
-          <select name="kind" className={input}>
+          <select
+            name="kind"
+            className={input}
+            value={kind}
+            onChange={(e) =>
+              setKind(e.target.value === "IMAGE_TO_TEXT" ? "IMAGE_TO_TEXT" : "FINDINGS_CLASSIFIER")
+            }
+          >
             <option value="FINDINGS_CLASSIFIER">
               Findings classifier + template (model.onnx, model.json)
             </option>
@@ -116,7 +124,11 @@ export function ModelsView() {
             name="parameters"
             rows={3}
             className={`${input} font-mono`}
-            placeholder='{"max_new_tokens": 128}'
+            placeholder={
+              kind === "IMAGE_TO_TEXT"
+                ? '{"max_new_tokens": 128}'
+                : '{"thresholds": {"Effusion": 0.6}} (overrides model.json, per finding)'
+            }
           />
         </label>
         <div className="sm:col-span-2">
