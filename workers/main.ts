@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { getDb, type Db } from "../server/db/client";
-import { waitForDatabase } from "../server/db/wait";
+import { describeConnectionError, waitForDatabase } from "../server/db/wait";
 import { isTemplatedClassifier, registerDemoModel } from "../server/demo/seed";
 import { getEnv, requireDatabaseUrl } from "../server/env";
 import { recoverGenerationJobs } from "../server/jobs/mutations";
@@ -71,7 +71,24 @@ async function chooseModel(db: Db, requested: string | undefined, modelDir: stri
   );
 }
 
+/**
+ * pg-boss 10 marks a fetched batch complete or failed without awaiting it (its manager's
+ * onFetch), so while the database is away that promise's rejection is unhandled and, by
+ * default, ends the process: one database restart would stop every worker (and `npm start`
+ * with them). Such a rejection is logged instead; the job stays active in the queue and comes
+ * back after its expiry, and the handler skips what is already done. Any other unhandled
+ * rejection still ends the process.
+ */
+function surviveQueueConnectionLoss(): void {
+  process.on("unhandledRejection", (reason) => {
+    const { transient, reason: why } = describeConnectionError(reason, "");
+    if (!transient) throw reason;
+    log(`the queue lost the database (${why}); its jobs come back after their expiry`);
+  });
+}
+
 async function main() {
+  surviveQueueConnectionLoss();
   const { values } = parseArgs({ options: { model: { type: "string" } } });
   const env = getEnv();
   const url = requireDatabaseUrl();

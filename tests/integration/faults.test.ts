@@ -4,9 +4,7 @@
  * recovers; a worker is killed mid-batch while readers rate. Nothing acknowledged is lost
  * and nothing is stored twice.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import os from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiToken } from "@/server/auth/mutations";
 import { formatDatabaseUrl, parseDatabaseUrl } from "@/server/db/connection";
@@ -21,7 +19,8 @@ import {
   waitForHealth,
   type AppServer,
 } from "./app-server";
-import { DEMO_MODEL_DIR, db, makeStudy, makeUser, openedStudy } from "./helpers";
+import { db, makeStudy, makeUser, openedStudy } from "./helpers";
+import { exited, startWorkerProcess } from "./processes";
 import { TcpProxy } from "./tcp-proxy";
 
 const READERS = 50;
@@ -46,32 +45,12 @@ interface Attempt {
   tries: number;
 }
 
-/** A worker process serving the demo model, with a short job timeout for a test. */
-function startWorker(batchSize: number) {
-  const child = spawn(process.execPath, ["--import", "tsx", "workers/main.ts"], {
-    env: {
-      ...process.env,
-      BLINDREAD_MODEL_DIR: DEMO_MODEL_DIR,
-      WORKER_PREFER_CUDA: "false",
-      WORKER_BATCH_SIZE: String(batchSize),
-      // A dead worker's jobs come back after 3 s.
-      WORKER_JOB_TIMEOUT_SECONDS: "3",
-      WORKER_RECOVERY_INTERVAL_SECONDS: "1",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+/** A worker process serving the demo model; a dead worker's jobs come back after 3 s. */
+const startWorker = (batchSize: number) =>
+  startWorkerProcess({
+    batchSize,
+    env: { WORKER_JOB_TIMEOUT_SECONDS: "3", WORKER_RECOVERY_INTERVAL_SECONDS: "1" },
   });
-  let output = "";
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
-  return { child, output: () => output, worker: `${os.hostname()}:${child.pid}` };
-}
-
-const exited = (child: ChildProcess) =>
-  child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve({ code: child.exitCode, signal: child.signalCode })
-    : new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-        child.once("exit", (code, signal) => resolve({ code, signal })),
-      );
 
 async function until(check: () => Promise<boolean>, timeoutMs: number, what: string) {
   const deadline = Date.now() + timeoutMs;

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -18,6 +17,7 @@ import {
 } from "../fixtures/image-to-text-model";
 import { solidImage, writeClassifierModel } from "../fixtures/classifier-model";
 import { DEMO_MODEL_DIR, db, makeUser, readAll } from "./helpers";
+import { exited, startWorkerProcess } from "./processes";
 
 const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
 
@@ -34,21 +34,8 @@ afterAll(async () => {
   for (const dir of folders) await rm(dir, { recursive: true, force: true });
 });
 
-function startWorker(model: string) {
-  const child = spawn(process.execPath, ["--import", "tsx", "workers/main.ts", "--model", model], {
-    env: { ...process.env, WORKER_PREFER_CUDA: "false", WORKER_RECOVERY_INTERVAL_SECONDS: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
-  return { child, output: () => output };
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
+const startWorker = (model: string) =>
+  startWorkerProcess({ args: ["--model", model], env: { WORKER_RECOVERY_INTERVAL_SECONDS: "1" } });
 
 async function studyWith(modelId: string, readerId: string, images: Buffer[]) {
   const study = await createStudy(db(), {

@@ -1,41 +1,18 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import os from "node:os";
 import { describe, expect, it } from "vitest";
 import { NORMAL_FINDINGS } from "@/server/demo/findings";
 import { renderPhantom } from "@/server/demo/phantom";
 import { enqueueReportGeneration, startQueue } from "@/server/jobs/queue";
-import { DEMO_MODEL_DIR, db, makeStudy, makeUser } from "./helpers";
+import { db, makeStudy, makeUser } from "./helpers";
+import { exited, startWorkerProcess } from "./processes";
 
 const CASES = 60;
 
-function startWorker(name: string, batchSize: number) {
-  const child = spawn(process.execPath, ["--import", "tsx", "workers/main.ts"], {
-    env: {
-      ...process.env,
-      BLINDREAD_MODEL_DIR: DEMO_MODEL_DIR,
-      WORKER_PREFER_CUDA: "false",
-      WORKER_BATCH_SIZE: String(batchSize),
-      // Short enough for a test: a dead worker's jobs come back after 3 s.
-      WORKER_JOB_TIMEOUT_SECONDS: "3",
-      WORKER_RECOVERY_INTERVAL_SECONDS: "1",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+/** Short enough for a test: a dead worker's jobs come back after 3 s. */
+const startWorker = (batchSize: number) =>
+  startWorkerProcess({
+    batchSize,
+    env: { WORKER_JOB_TIMEOUT_SECONDS: "3", WORKER_RECOVERY_INTERVAL_SECONDS: "1" },
   });
-  let output = "";
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
-  return {
-    name,
-    child,
-    output: () => output,
-    worker: () => `${os.hostname()}:${child.pid}`,
-  };
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
 
 async function until<T>(
   check: () => Promise<T | undefined | false>,
@@ -64,15 +41,15 @@ describe("two worker processes on one queue", () => {
     await enqueueReportGeneration(boss, db(), study.generationJobIds);
     await boss.stop({ graceful: false, wait: true });
 
-    const a = startWorker("A", 8);
-    const b = startWorker("B", 2);
+    const a = startWorker(8);
+    const b = startWorker(2);
     const jobsOf = (status: "RUNNING" | "SUCCEEDED", worker?: string) =>
       db().generationJob.count({
         where: { id: { in: study.generationJobIds }, status, ...(worker ? { worker } : {}) },
       });
     try {
       // Kill A while it holds claimed, unfinished jobs.
-      await until(async () => (await jobsOf("RUNNING", a.worker())) > 0, 60_000).catch((e) => {
+      await until(async () => (await jobsOf("RUNNING", a.worker)) > 0, 60_000).catch((e) => {
         throw new Error(
           `${e.message}; worker A said:\n${a.output()}\nworker B said:\n${b.output()}`,
         );
@@ -80,7 +57,7 @@ describe("two worker processes on one queue", () => {
       a.child.kill("SIGKILL");
       const killed = await exited(a.child);
       expect(killed.signal).toBe("SIGKILL");
-      const leftRunning = await jobsOf("RUNNING", a.worker());
+      const leftRunning = await jobsOf("RUNNING", a.worker);
       expect(leftRunning).toBeGreaterThan(0);
 
       // B finishes everything, A's abandoned jobs included once their timeout passes.
