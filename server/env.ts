@@ -35,6 +35,8 @@ const fields = z.object({
   WORKER_PREFER_CUDA: booleanFlag.default(true),
   WORKER_CUDA_DEVICE_ID: z.coerce.number().int().min(0).default(0),
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(256).default(8),
+  /** How long a worker waits for a partial batch to fill before running it; 0: at once. */
+  WORKER_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   /** A claimed job not finished within this time is handed to another worker. */
   WORKER_JOB_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   /** How often each worker looks for jobs to recover (lost sends, vanished workers). */

@@ -8,6 +8,7 @@ import { isTemplatedClassifier, registerDemoModel } from "../server/demo/seed";
 import { getEnv, requireDatabaseUrl } from "../server/env";
 import { recoverGenerationJobs } from "../server/jobs/mutations";
 import { enqueueReportGeneration, ensureReportQueue, startQueue } from "../server/jobs/queue";
+import { runFilledBatch } from "./batching";
 import { runGenerateReportBatch } from "./generate-report";
 import { loadServedModel, refusingModel } from "./models/load";
 import { PermanentModelError, type ReportModel } from "./models/types";
@@ -144,10 +145,18 @@ async function main() {
       queue,
       { batchSize: env.WORKER_BATCH_SIZE, pollingIntervalSeconds: 0.5, includeMetadata: true },
       async (jobs) => {
-        await runGenerateReportBatch(
-          db,
-          served,
-          jobs.map((j) => ({ data: j.data, isLastAttempt: j.retryCount >= j.retryLimit })),
+        await runFilledBatch(
+          boss,
+          queue,
+          jobs,
+          { size: env.WORKER_BATCH_SIZE, waitMs: env.WORKER_BATCH_WAIT_MS },
+          (batch) =>
+            runGenerateReportBatch(
+              db,
+              served,
+              batch.map((j) => ({ data: j.data, isLastAttempt: j.retryCount >= j.retryLimit })),
+              log,
+            ),
           log,
         );
         // A full batch suggests more are waiting: fetch again at once instead of after the
