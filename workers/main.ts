@@ -82,7 +82,7 @@ async function chooseModel(db: Db, requested: string | undefined, modelDir: stri
  */
 function surviveQueueConnectionLoss(): void {
   process.on("unhandledRejection", (reason) => {
-    const { transient, reason: why } = describeConnectionError(reason, "");
+    const { transient, reason: why } = describeConnectionError(reason);
     if (!transient) throw reason;
     log(`the queue lost the database (${why}); its jobs come back after their expiry`);
   });

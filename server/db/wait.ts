@@ -12,7 +12,8 @@ const CONNECT_TIMEOUT_MS = 5_000;
  */
 export function describeConnectionError(
   error: unknown,
-  database: string,
+  /** Named in the reason a missing database gets. */
+  database?: string,
 ): { transient: boolean; reason: string } {
   const e = error as { code?: unknown; message?: unknown };
   const code = typeof e.code === "string" ? e.code : "";
@@ -43,7 +44,9 @@ export function describeConnectionError(
     case "3D000":
       return {
         transient: false,
-        reason: `the database "${database}" does not exist on the server; create it (createdb ${database})`,
+        reason: database
+          ? `the database "${database}" does not exist on the server; create it (createdb ${database})`
+          : "the database does not exist on the server",
       };
   }
   if (/timeout|terminated/i.test(message)) {

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { createUser } from "../auth/mutations";
+import { AppError } from "../errors";
 import type { Db } from "../db/client";
 import { storeFile } from "../storage";
 import { modelDigest, registerModel } from "../models/mutations";
@@ -30,6 +31,7 @@ const modelCardSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   output: z.object({ labels: z.array(z.string()) }),
   thresholds: z.array(z.number()),
+  template: z.unknown().optional(),
 });
 
 /**
@@ -41,6 +43,11 @@ async function readModelCard(modelDir: string) {
   const card = modelCardSchema.parse(
     JSON.parse(await readFile(path.join(modelDir, "model.json"), "utf8")),
   );
+  if (card.template !== undefined) {
+    throw new Error(
+      `${modelDir} is a classifier with its own report template, not a demo model; register it with npx blindread models add`,
+    );
+  }
   const thresholds = Object.fromEntries(
     card.output.labels.map((l, i) => [l, card.thresholds[i] ?? null]),
   );
@@ -63,21 +70,24 @@ export async function isTemplatedClassifier(modelDir: string): Promise<boolean> 
 
 /**
  * Registers the demo model from its folder (a no-op once registered). Databases seeded
- * before a classifier's fingerprint covered model.json recorded model.onnx's sha256 alone;
- * the demo's row is brought up to the fingerprint when its weights are the same.
+ * before a classifier's fingerprint covered model.json recorded model.onnx's sha256 alone:
+ * when registering meets such a row of the same weights, the row is brought up to the
+ * fingerprint once and registering goes on.
  */
 export async function registerDemoModel(db: Db, modelDir: string) {
-  if (await isTemplatedClassifier(modelDir)) {
-    throw new Error(
-      `${modelDir} is a classifier with its own report template, not a demo model; register it with npx blindread models add`,
-    );
-  }
   const { weightsSha256, ...card } = await readModelCard(modelDir);
-  await db.aiModel.updateMany({
-    where: { name: card.name, version: card.version, isDemo: true, sha256: weightsSha256 },
-    data: { sha256: card.sha256 },
-  });
-  return registerModel(db, { ...card, path: modelDir, isDemo: true });
+  const register = () => registerModel(db, { ...card, path: modelDir, isDemo: true });
+  try {
+    return await register();
+  } catch (error) {
+    if (!(error instanceof AppError && error.code === "CONFLICT")) throw error;
+    const upgraded = await db.aiModel.updateMany({
+      where: { name: card.name, version: card.version, isDemo: true, sha256: weightsSha256 },
+      data: { sha256: card.sha256 },
+    });
+    if (upgraded.count === 0) throw error;
+    return register();
+  }
 }
 
 /** The demo's cases: a fixed share normal, the rest drawn from the finding mix. */

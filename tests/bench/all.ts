@@ -15,28 +15,27 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 const benches = readdirSync(here)
   .filter((f) => f.endsWith(".bench.ts"))
   .sort()
-  .flatMap((file) =>
-    file === "worker.bench.ts"
+  .flatMap((file) => {
+    const name = file.replace(/\.bench\.ts$/, "");
+    return file === "worker.bench.ts"
       ? [
-          { file, args: [] },
-          { file, args: ["--kind", "conv-classifier"] },
+          { name, file, args: [] },
+          { name: `${name} conv-classifier`, file, args: ["--kind", "conv-classifier"] },
         ]
-      : [{ file, args: [] as string[] }],
-  );
+      : [{ name, file, args: [] as string[] }];
+  });
 const dir = mkdtempSync(path.join(os.tmpdir(), "blindread-bench-summary-"));
 
-const nameOf = (run: { file: string; args: string[] }) =>
-  [run.file.replace(/\.bench\.ts$/, ""), ...run.args.filter((a) => !a.startsWith("--"))].join(" ");
 const summaryFile = (name: string) => path.join(dir, `${name.replace(/\W+/g, "-")}.json`);
 
-function runBench(run: { file: string; args: string[] }): Promise<number> {
+function runBench(run: (typeof benches)[number]): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
       ["--import", "tsx", path.join(here, run.file), ...run.args],
       {
         stdio: "inherit",
-        env: { ...process.env, BENCH_SUMMARY_FILE: summaryFile(nameOf(run)) },
+        env: { ...process.env, BENCH_SUMMARY_FILE: summaryFile(run.name) },
       },
     );
     child.on("exit", (code, signal) => resolve(signal ? 1 : (code ?? 1)));
@@ -45,7 +44,7 @@ function runBench(run: { file: string; args: string[] }): Promise<number> {
 
 const outcomes: { name: string; code: number; seconds: number }[] = [];
 for (const run of benches) {
-  const name = nameOf(run);
+  const { name } = run;
   console.log(`\n=== ${name} ===`);
   const started = performance.now();
   const code = await runBench(run);

@@ -20,7 +20,7 @@ import {
   type AppServer,
 } from "./app-server";
 import { db, makeStudy, makeUser, openedStudy } from "./helpers";
-import { exited, startWorkerProcess } from "./processes";
+import { exited, startWorkerProcess, until } from "./processes";
 import { TcpProxy } from "./tcp-proxy";
 
 const READERS = 50;
@@ -51,14 +51,6 @@ const startWorker = (batchSize: number) =>
     batchSize,
     env: { WORKER_JOB_TIMEOUT_SECONDS: "3", WORKER_RECOVERY_INTERVAL_SECONDS: "1" },
   });
-
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /** A study opened for `readers` readers, each with an API token and their list's token. */
 async function readersOfNewStudy(readers: number, cases: number) {

@@ -5,7 +5,7 @@ import { generateReportJob } from "@/server/jobs/definitions";
 import { openStudy } from "@/server/studies/mutations";
 import { runGenerateReportBatch, type ServedModel } from "@/workers/generate-report";
 import { loadClassifierModel } from "@/workers/models/classifier";
-import { DEMO_MODEL_DIR, db, makeStudy, makeUser, registerDemoModel } from "./helpers";
+import { DEMO_MODEL_DIR, db, makeStudy, makeUser, queuedJobs, registerDemoModel } from "./helpers";
 
 let served: ServedModel;
 beforeAll(async () => {
@@ -28,10 +28,7 @@ describe("report generation, as the admin sees it", () => {
       { queued: 4, running: 0, succeeded: 0, failed: 0, secondsLeft: null },
     ]);
 
-    const jobs = study.generationJobIds.map((id) => ({
-      data: { generationJobId: id },
-      isLastAttempt: false,
-    }));
+    const jobs = queuedJobs(study.generationJobIds);
     await runGenerateReportBatch(db(), served, jobs, () => undefined);
     const [after] = await caller.jobs.progress({ id: study.studyId });
     expect(after).toMatchObject({ queued: 0, running: 0, succeeded: 3, failed: 1 });

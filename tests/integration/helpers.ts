@@ -138,3 +138,8 @@ export async function readAll(userId: string) {
     items.push(await caller(userId).reading.get({ studyToken: list.studyToken, position: p }));
   return { list, items };
 }
+
+/** Report-generation jobs as the queue hands them to a worker, none on its last attempt. */
+export function queuedJobs(ids: readonly string[]) {
+  return ids.map((id) => ({ data: { generationJobId: id }, isLastAttempt: false }));
+}

@@ -38,3 +38,21 @@ export function exited(
     ? Promise.resolve({ code: child.exitCode, signal: child.signalCode })
     : new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
 }
+
+/**
+ * Polls `check` every 20 ms until it holds; after `timeoutMs` fails, naming what it waited
+ * for (a function for text known only then, such as a process's output).
+ */
+export async function until(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string | (() => string) = "a condition",
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${typeof what === "string" ? what : what()}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -4,7 +4,7 @@ import { NORMAL_FINDINGS } from "@/server/demo/findings";
 import { renderPhantom } from "@/server/demo/phantom";
 import { enqueueReportGeneration, startQueue } from "@/server/jobs/queue";
 import { db, makeStudy, makeUser } from "./helpers";
-import { exited, startWorkerProcess } from "./processes";
+import { exited, startWorkerProcess, until } from "./processes";
 import { TcpProxy } from "./tcp-proxy";
 
 const CASES = 120;
@@ -40,18 +40,12 @@ describe("a worker whose database goes away mid-run", () => {
       db().generationJob.count({
         where: { id: { in: study.generationJobIds }, status: "SUCCEEDED" },
       });
-    const until = async (check: () => Promise<boolean>, timeoutMs: number) => {
-      const deadline = Date.now() + timeoutMs;
-      while (!(await check())) {
-        if (Date.now() > deadline) throw new Error(`timed out; the worker said:\n${output()}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
+    const said = () => `the worker to go on; it said:\n${output()}`;
     try {
-      await until(async () => output().includes("waiting for jobs"), 30_000);
+      await until(async () => output().includes("waiting for jobs"), 30_000, said);
       await enqueueReportGeneration(boss, db(), study.generationJobIds);
       // The cut comes once the worker is well under way, not before it started or after it ended.
-      await until(async () => (await succeeded()) >= 8, 30_000);
+      await until(async () => (await succeeded()) >= 8, 30_000, said);
       await gate.cut();
       const atCut = await succeeded();
       expect(atCut).toBeLessThan(CASES);
@@ -59,7 +53,11 @@ describe("a worker whose database goes away mid-run", () => {
       expect(child.exitCode).toBeNull();
       await gate.restore();
 
-      await until(async () => (await succeeded()) === CASES || child.exitCode !== null, 60_000);
+      await until(
+        async () => (await succeeded()) === CASES || child.exitCode !== null,
+        60_000,
+        said,
+      );
       expect(child.exitCode, `the worker ended; it said:\n${output().slice(-3000)}`).toBeNull();
       expect(await succeeded()).toBe(CASES);
       const perCase = await db().report.groupBy({

@@ -3,7 +3,7 @@ import { NORMAL_FINDINGS } from "@/server/demo/findings";
 import { renderPhantom } from "@/server/demo/phantom";
 import { enqueueReportGeneration, startQueue } from "@/server/jobs/queue";
 import { db, makeStudy, makeUser } from "./helpers";
-import { exited, startWorkerProcess } from "./processes";
+import { exited, startWorkerProcess, until } from "./processes";
 
 const CASES = 60;
 
@@ -13,19 +13,6 @@ const startWorker = (batchSize: number) =>
     batchSize,
     env: { WORKER_JOB_TIMEOUT_SECONDS: "3", WORKER_RECOVERY_INTERVAL_SECONDS: "1" },
   });
-
-async function until<T>(
-  check: () => Promise<T | undefined | false>,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe("two worker processes on one queue", () => {
   it("end with exactly one report per case when one is killed mid-batch", async () => {

@@ -5,7 +5,7 @@ import { enqueueReportGeneration, startQueue } from "@/server/jobs/queue";
 import { getStudyDetail } from "@/server/studies/data";
 import { runGenerateReportBatch, type ServedModel } from "@/workers/generate-report";
 import { loadClassifierModel } from "@/workers/models/classifier";
-import { DEMO_MODEL_DIR, db, makeStudy, makeUser, registerDemoModel } from "./helpers";
+import { DEMO_MODEL_DIR, db, makeStudy, makeUser, queuedJobs, registerDemoModel } from "./helpers";
 
 let served: ServedModel;
 const logs: string[] = [];
@@ -39,12 +39,7 @@ describe("report generation worker", () => {
       ],
       openWhenReady: true,
     });
-    await runGenerateReportBatch(
-      db(),
-      served,
-      study.generationJobIds.map((id) => ({ data: { generationJobId: id }, isLastAttempt: false })),
-      log,
-    );
+    await runGenerateReportBatch(db(), served, queuedJobs(study.generationJobIds), log);
 
     const reports = await db().report.findMany({
       where: { case: { studyId: study.studyId }, source: "AI" },
@@ -71,10 +66,7 @@ describe("report generation worker", () => {
   it("changes nothing when a job for an existing report runs again", async () => {
     const reader = await makeUser("READER");
     const study = await makeStudy({ readerIds: [reader.id], cases: [{}] });
-    const payloads = study.generationJobIds.map((id) => ({
-      data: { generationJobId: id },
-      isLastAttempt: false,
-    }));
+    const payloads = queuedJobs(study.generationJobIds);
     await runGenerateReportBatch(db(), served, payloads, log);
     const before = await db().report.findMany({
       where: { case: { studyId: study.studyId } },
@@ -115,12 +107,7 @@ describe("report generation worker", () => {
         },
       },
     };
-    await runGenerateReportBatch(
-      db(),
-      racing,
-      study.generationJobIds.map((id) => ({ data: { generationJobId: id }, isLastAttempt: false })),
-      log,
-    );
+    await runGenerateReportBatch(db(), racing, queuedJobs(study.generationJobIds), log);
     const reports = await db().report.findMany({
       where: { case: { studyId: study.studyId }, source: "AI" },
       select: { caseId: true, text: true },
@@ -138,12 +125,7 @@ describe("report generation worker", () => {
       cases: [{}, { imageBytes: Buffer.from("\x89PNG\r\n\x1a\n truncated", "binary") }, {}],
       openWhenReady: true,
     });
-    await runGenerateReportBatch(
-      db(),
-      served,
-      study.generationJobIds.map((id) => ({ data: { generationJobId: id }, isLastAttempt: false })),
-      log,
-    );
+    await runGenerateReportBatch(db(), served, queuedJobs(study.generationJobIds), log);
 
     const detail = await getStudyDetail(db(), study.studyId);
     const byId = Object.fromEntries(detail.caseList.map((c) => [c.externalId, c]));
@@ -163,12 +145,7 @@ describe("report generation worker", () => {
       where: { studyId: study.studyId },
       data: { imagePath: "test/missing/nothing.png" },
     });
-    await runGenerateReportBatch(
-      db(),
-      served,
-      study.generationJobIds.map((id) => ({ data: { generationJobId: id }, isLastAttempt: false })),
-      log,
-    );
+    await runGenerateReportBatch(db(), served, queuedJobs(study.generationJobIds), log);
     const job = await db().generationJob.findFirstOrThrow({
       where: { case: { studyId: study.studyId } },
     });

@@ -120,7 +120,7 @@ export function writeTemplateReport(
     : `Findings: ${findings}\n\nImpression: ${impression}`;
 }
 
-/** One image ready for the classifier, and the seed of the demo's wording. */
+/** One image ready for the classifier, and the seed of the demo's wording (0 with a template). */
 export interface PreparedClassifierImage {
   pixels: Float32Array;
   seed: number;
@@ -217,7 +217,11 @@ export async function loadClassifierModel(
     Promise.all(
       images.map(async (image): Promise<PreparedClassifierImage | ImageDecodeError> => {
         try {
-          return { pixels: await preprocessForClassifier(image, input), seed: seedOfImage(image) };
+          return {
+            pixels: await preprocessForClassifier(image, input),
+            // Only the demo's phrase bank draws its wording; a template needs no seed.
+            seed: template ? 0 : seedOfImage(image),
+          };
         } catch (error) {
           if (error instanceof ImageDecodeError) return error;
           throw error;
